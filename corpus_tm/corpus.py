@@ -1,0 +1,140 @@
+"""The built corpus: what preprocessing hands to the models.
+
+In: nothing (this module only defines the data type).
+Out: :class:`Corpus`, the unit table aligned row by row with token lists, a gensim
+``Dictionary``, and on demand a bag-of-words view and a scipy CSR document-term matrix.
+
+Only the token lists and the dictionary are stored; the bag of words and the CSR matrix are
+derived from them when first asked for, so the corpus is never held three times over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from gensim.corpora import Dictionary
+
+
+class BagOfWords(Sequence[list[tuple[int, int]]]):
+    """A read-only gensim bag-of-words corpus backed by a CSR document-term matrix.
+
+    Each item is the list of ``(term_id, count)`` pairs of one unit, as gensim expects.
+    It has ``len`` and can be iterated many times, so gensim models can make several passes.
+    """
+
+    def __init__(self, dtm: sp.csr_matrix) -> None:
+        self._dtm = dtm
+
+    def __len__(self) -> int:
+        return self._dtm.shape[0]
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        start, stop = self._dtm.indptr[index], self._dtm.indptr[index + 1]
+        ids = self._dtm.indices[start:stop].tolist()
+        counts = self._dtm.data[start:stop].tolist()
+        return list(zip(ids, (int(c) for c in counts), strict=True))
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        indptr, indices, data = self._dtm.indptr, self._dtm.indices, self._dtm.data
+        for row in range(self._dtm.shape[0]):
+            start, stop = indptr[row], indptr[row + 1]
+            yield list(
+                zip(
+                    indices[start:stop].tolist(), data[start:stop].astype(int).tolist(), strict=True
+                )
+            )
+
+
+def tokens_to_dtm(tokens: Sequence[Sequence[str]], dictionary: Dictionary) -> sp.csr_matrix:
+    """Count ``tokens`` into a CSR matrix (units x terms) in ``dictionary``'s id order.
+
+    Tokens not in the dictionary are ignored. Column indices are sorted within each row.
+    """
+    token2id = dictionary.token2id
+    indptr = np.zeros(len(tokens) + 1, dtype=np.int64)
+    ids: list[int] = []
+    for row, doc in enumerate(tokens):
+        ids.extend(token2id[t] for t in doc if t in token2id)
+        indptr[row + 1] = len(ids)
+    indices = np.asarray(ids, dtype=np.int32)
+    data = np.ones(len(indices), dtype=np.float64)
+    dtm = sp.csr_matrix((data, indices, indptr), shape=(len(tokens), len(dictionary)))
+    dtm.sum_duplicates()  # merges repeated terms into counts and sorts indices
+    return dtm
+
+
+@dataclass(frozen=True, eq=False)
+class Corpus:
+    """A corpus of text units ready for topic models.
+
+    Attributes
+    ----------
+    units : pandas.DataFrame
+        The unit table (one row per unit, in document order), as made by
+        :func:`corpus_tm.read_corpus`. Row ``i`` belongs to ``tokens[i]`` and row ``i`` of
+        :attr:`dtm`.
+    tokens : list of list of str
+        Preprocessed tokens of each unit, restricted to the vocabulary, in text order.
+        Multi-word terms are joined with ``_`` (``national_security``).
+    dictionary : gensim.corpora.Dictionary
+        The vocabulary; term ids are the column indices of :attr:`dtm`.
+    settings : dict
+        The preprocessing settings the corpus was built with (JSON-serialisable).
+    fingerprint : str
+        A hash of the unit texts and the settings; equal fingerprints mean equal corpora.
+    """
+
+    units: pd.DataFrame
+    tokens: list[list[str]]
+    dictionary: Dictionary
+    settings: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.units) != len(self.tokens):
+            raise ValueError(
+                f"units has {len(self.units)} rows but tokens has {len(self.tokens)} lists; "
+                "they must be aligned one to one."
+            )
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __repr__(self) -> str:
+        return (
+            f"Corpus(n_units={len(self)}, n_terms={len(self.dictionary)}, "
+            f"n_tokens={self.n_tokens}, fingerprint={self.fingerprint[:12]!r})"
+        )
+
+    @cached_property
+    def dtm(self) -> sp.csr_matrix:
+        """Document-term count matrix (units x terms), CSR, float64."""
+        return tokens_to_dtm(self.tokens, self.dictionary)
+
+    @property
+    def bow(self) -> BagOfWords:
+        """The gensim bag-of-words corpus (a lazy view of :attr:`dtm`)."""
+        return BagOfWords(self.dtm)
+
+    @property
+    def vocabulary(self) -> list[str]:
+        """Terms in id order (the columns of :attr:`dtm`)."""
+        return [self.dictionary[i] for i in range(len(self.dictionary))]
+
+    @property
+    def unit_ids(self) -> list[str]:
+        """The ``unit_id`` of each row."""
+        return self.units["unit_id"].tolist()
+
+    @property
+    def n_tokens(self) -> int:
+        """Number of tokens kept after preprocessing."""
+        return sum(len(doc) for doc in self.tokens)

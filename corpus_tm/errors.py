@@ -1,0 +1,19 @@
+"""Exception types raised by corpus_tm.
+
+Every error a user can cause by bad input or settings is one of these, with a message that names
+the file, line or parameter and says what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class CorpusTmError(Exception):
+    """Base class of all corpus_tm errors."""
+
+
+class InputError(CorpusTmError, ValueError):
+    """An input file, folder or table cannot be used as it is."""
+
+
+class ConfigError(CorpusTmError, ValueError):
+    """A parameter, lexicon or study setting is invalid."""

@@ -1,0 +1,453 @@
+"""Loading: raw files in, one normalised text per document out.
+
+In: a folder of ``.txt``/``.md`` files (with an optional ``metadata.csv``), or one CSV, JSONL or
+Parquet file with a text column and metadata columns (one document per row).
+Out: a documents DataFrame with columns ``doc_id, source, text`` plus the metadata columns, in a
+stable order (file-name order for folders, row order for tables). The text is decoded and
+normalised by :func:`normalize_text`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import unicodedata
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from corpus_tm.errors import InputError
+
+TEXT_SUFFIXES = (".txt", ".md")
+TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
+DEFAULT_EXCLUDE = ("README*", "LICENSE*", "PROVENANCE*", "CHANGELOG*")
+METADATA_FILE = "metadata.csv"
+
+_BINARY_SIGNATURES = {
+    b"%PDF": "a PDF",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a ZIP archive (or a .docx/.xlsx file)",
+    b"\xd0\xcf\x11\xe0": "an old Microsoft Office file",
+    b"\x7fELF": "an executable",
+}
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# Encodings that charset-normalizer tells apart reliably enough to use without being asked.
+_DETECTABLE = {"gb18030", "gbk", "gb2312", "big5", "cp1252", "latin_1", "iso8859_15", "cp1250"}
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u300c": '"',
+        "\u300d": '"',
+        "\u300e": '"',
+        "\u300f": '"',
+        "\u00ad": None,  # soft hyphen
+        "\u200b": None,  # zero-width space
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,  # BOM or zero-width no-break space inside the text
+    }
+)
+_HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
+
+
+def normalize_text(text: str) -> str:
+    """Normalise line ends, spaces, quotes and full-width forms.
+
+    CRLF and lone CR become LF; Unicode is put in NFKC form (full-width letters, digits and
+    punctuation become their ASCII forms, the non-breaking space a plain space); curly quotes
+    become straight ones; zero-width characters and soft hyphens are removed; runs of spaces and
+    tabs become one space and lines are stripped. The ideographic comma ``、`` is kept, since it
+    marks numbered parts (``1、``). The function is idempotent.
+
+    Parameters
+    ----------
+    text : str
+        Decoded text.
+
+    Returns
+    -------
+    str
+        The normalised text.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = unicodedata.normalize("NFKC", text)
+    lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(lines)
+
+
+def decode_bytes(data: bytes, *, source: str = "<bytes>", encoding: str | None = None) -> str:
+    """Decode a file's bytes, detecting the encoding where that can be done reliably.
+
+    With ``encoding=None``: a byte-order mark decides (UTF-8, UTF-16, UTF-32); otherwise UTF-8
+    is tried; UTF-16 without a BOM is recognised by its zero bytes; GB18030/GBK, Big5 and the
+    common Western single-byte encodings are accepted when charset-normalizer is confident, with
+    a warning that names the encoding it chose. Anything else is an error.
+
+    Parameters
+    ----------
+    data : bytes
+        The raw file content.
+    source : str
+        Name of the file, used in messages.
+    encoding : str, optional
+        Decode with this codec and skip detection.
+
+    Returns
+    -------
+    str
+        The decoded text (not yet normalised).
+
+    Raises
+    ------
+    InputError
+        If the bytes are a binary file or cannot be decoded.
+    """
+    for signature, kind in _BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise InputError(
+                f"{source}: this is {kind}, not a text file. Remove it from the folder or convert "
+                "it to UTF-8 text first."
+            )
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(f"{source}: cannot decode with encoding={encoding!r}: {exc}") from None
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{source}: starts with a {codec} byte-order mark but is not valid {codec} "
+                    f"({exc}). Pass encoding= with the file's real encoding."
+                ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    utf16 = _guess_utf16_without_bom(data)
+    if utf16 is not None:
+        try:
+            return data.decode(utf16)
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:4096]:
+        raise InputError(
+            f"{source}: looks like a binary file (it contains zero bytes). Remove it from the "
+            "folder, or pass encoding= if it is text in a UTF-16/UTF-32 encoding."
+        )
+    detected = _detect_with_charset_normalizer(data)
+    if detected is not None:
+        warnings.warn(
+            f"{source}: not UTF-8; decoded as {detected}. Pass encoding={detected!r} to "
+            "confirm (and silence this warning), or another encoding if the text looks wrong.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return data.decode(detected)
+    raise InputError(
+        f"{source}: not valid UTF-8 and its encoding cannot be detected reliably. Pass "
+        "encoding= (for example encoding='gbk' or encoding='latin-1'), or convert the file to "
+        "UTF-8."
+    )
+
+
+def _guess_utf16_without_bom(data: bytes) -> str | None:
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even_zeros = sample[0::2].count(0) / (len(sample) / 2)
+    odd_zeros = sample[1::2].count(0) / (len(sample) / 2)
+    if odd_zeros > 0.3 and even_zeros < 0.05:
+        return "utf-16-le"
+    if even_zeros > 0.3 and odd_zeros < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _detect_with_charset_normalizer(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    if best is None or best.encoding not in _DETECTABLE:
+        return None
+    if best.percent_chaos > 10:
+        return None
+    return best.encoding
+
+
+def read_text_file(path: str | os.PathLike[str], *, encoding: str | None = None) -> str:
+    """Read and normalise one text file.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    encoding : str, optional
+        Its encoding; detected when not given (see :func:`decode_bytes`).
+
+    Returns
+    -------
+    str
+        The normalised text.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
+    return normalize_text(decode_bytes(data, source=str(path), encoding=encoding))
+
+
+def load_documents(
+    path: str | os.PathLike[str],
+    *,
+    encoding: str | None = None,
+    text_column: str = "text",
+    id_column: str = "doc_id",
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+) -> pd.DataFrame:
+    """Load documents from a folder of text files or from one table file.
+
+    Parameters
+    ----------
+    path : path-like
+        A folder of ``.txt``/``.md`` files, or a ``.csv``, ``.jsonl`` or ``.parquet`` file
+        with one document per row.
+    encoding : str, optional
+        Encoding of the text files (or of the CSV/JSONL file); detected when not given.
+    text_column : str, default "text"
+        Column holding the text in a table file.
+    id_column : str, default "doc_id"
+        Column holding the document id in a table file or in ``metadata.csv``.
+    exclude : sequence of str
+        File-name patterns in a folder that are not documents (README, LICENSE, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``doc_id, source, text`` and any metadata columns; one row per document.
+
+    Raises
+    ------
+    InputError
+        For a missing or empty folder, an empty or undecodable file, metadata naming a file
+        that is not there, or duplicate document ids.
+
+    Notes
+    -----
+    In a folder, a ``metadata.csv`` is joined on its ``file`` column (file names) if it has one,
+    otherwise on ``doc_id`` (file names without suffix). Its ``doc_id`` column, when present,
+    gives the document ids; otherwise the file name without suffix is the id.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(
+            f"{path}: no such file or folder. Check the path (it is relative to "
+            f"the current folder, {Path.cwd()})."
+        )
+    if path.is_dir():
+        documents = _load_folder(path, encoding=encoding, id_column=id_column, exclude=exclude)
+    elif path.suffix.lower() in TABLE_SUFFIXES:
+        documents = _load_table(
+            path, encoding=encoding, text_column=text_column, id_column=id_column
+        )
+    elif path.suffix.lower() in TEXT_SUFFIXES:
+        documents = pd.DataFrame(
+            {
+                "doc_id": [path.stem],
+                "source": [str(path)],
+                "text": [read_text_file(path, encoding=encoding)],
+            }
+        )
+    else:
+        raise InputError(
+            f"{path}: unsupported file type {path.suffix!r}. Give a folder of .txt/.md files or a "
+            ".csv, .jsonl or .parquet file with a text column."
+        )
+    _check_documents(documents)
+    return documents.reset_index(drop=True)
+
+
+def _load_folder(
+    folder: Path, *, encoding: str | None, id_column: str, exclude: Sequence[str]
+) -> pd.DataFrame:
+    files = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in TEXT_SUFFIXES
+        and not any(fnmatch.fnmatch(p.name, pattern) for pattern in exclude)
+    )
+    metadata_path = folder / METADATA_FILE
+    metadata = _read_metadata(metadata_path, id_column) if metadata_path.exists() else None
+    if metadata is not None and "file" in metadata.columns:
+        listed = metadata["file"].astype(str).tolist()
+        missing = [name for name in listed if not (folder / name).is_file()]
+        if missing:
+            raise InputError(
+                f"{metadata_path}: names files that are not in {folder}: {', '.join(missing)}. "
+                "Fix the 'file' column or add the files."
+            )
+        unlisted = sorted(set(p.name for p in files) - set(listed))
+        if unlisted:
+            warnings.warn(
+                f"{metadata_path}: files in the folder that metadata.csv does not list are "
+                f"loaded without metadata: {', '.join(unlisted)}.",
+                UserWarning,
+                stacklevel=3,
+            )
+    if not files:
+        raise InputError(
+            f"{folder}: no .txt or .md files here. Point read_corpus at the folder that holds "
+            "the documents."
+        )
+    rows = []
+    for file in files:
+        text = read_text_file(file, encoding=encoding)
+        if not text.strip():
+            raise InputError(f"{file}: the file is empty. Remove it or add its text.")
+        rows.append({"doc_id": file.stem, "source": str(file), "file": file.name, "text": text})
+    documents = pd.DataFrame(rows)
+    if metadata is None:
+        return documents.drop(columns="file")
+    if "file" in metadata.columns:
+        extra = metadata.drop(columns=[c for c in ("doc_id",) if c not in metadata.columns])
+        merged = documents.drop(columns="doc_id").merge(extra, on="file", how="left")
+        if "doc_id" in metadata.columns:
+            merged["doc_id"] = merged["doc_id"].fillna(
+                merged["file"].map(lambda name: Path(name).stem)
+            )
+        else:
+            merged["doc_id"] = merged["file"].map(lambda name: Path(name).stem)
+        # keep metadata.csv's row order for listed files, unlisted files after them
+        order = {name: i for i, name in enumerate(metadata["file"].astype(str))}
+        merged["_order"] = merged["file"].map(lambda name: order.get(name, len(order)))
+        merged = merged.sort_values(["_order", "file"], kind="stable").drop(columns="_order")
+    else:
+        unknown = sorted(set(metadata["doc_id"]) - set(documents["doc_id"]))
+        if unknown:
+            raise InputError(
+                f"{metadata_path}: doc_id values with no matching file: {', '.join(unknown)}. "
+                "metadata.csv is joined on file names without suffix; fix the ids or add a "
+                "'file' column."
+            )
+        merged = documents.merge(metadata, on="doc_id", how="left")
+    merged = merged.drop(columns="file")
+    front = ["doc_id", "source", "text"]
+    return merged[front + [c for c in merged.columns if c not in front]]
+
+
+def _read_metadata(path: Path, id_column: str) -> pd.DataFrame:
+    try:
+        metadata = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read as CSV ({exc}). Save it as UTF-8 CSV.") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file is empty. Remove it or add a header row.") from None
+    if id_column != "doc_id" and id_column in metadata.columns:
+        metadata = metadata.rename(columns={id_column: "doc_id"})
+    if "file" not in metadata.columns and "doc_id" not in metadata.columns:
+        raise InputError(
+            f"{path}: needs a 'file' column (file names) or a '{id_column}' column (file names "
+            "without suffix) to be joined with the documents."
+        )
+    if "text" in metadata.columns or "source" in metadata.columns:
+        raise InputError(f"{path}: the column names 'text' and 'source' are reserved; rename them.")
+    key = "file" if "file" in metadata.columns else "doc_id"
+    duplicated = metadata[key][metadata[key].duplicated()].unique().tolist()
+    if duplicated:
+        raise InputError(
+            f"{path}: {key} values appear more than once: {', '.join(duplicated)}. "
+            "Keep one row per document."
+        )
+    empty_ids = metadata.index[metadata[key].str.strip() == ""].tolist()
+    if empty_ids:
+        raise InputError(
+            f"{path}: empty {key} on line(s) {', '.join(str(i + 2) for i in empty_ids)}."
+        )
+    return metadata
+
+
+def _load_table(
+    path: Path, *, encoding: str | None, text_column: str, id_column: str
+) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            table = pd.read_parquet(path)
+        else:
+            text = decode_bytes(path.read_bytes(), source=str(path), encoding=encoding)
+            from io import StringIO
+
+            if suffix == ".csv":
+                table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+            else:
+                table = pd.read_json(StringIO(text), lines=True, dtype=False)
+    except (ValueError, OSError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"{path}: cannot be read as {suffix[1:].upper()} ({exc}).") from None
+    if table.empty:
+        raise InputError(f"{path}: the table has no rows.")
+    if text_column not in table.columns:
+        raise InputError(
+            f"{path}: no column {text_column!r} (columns: {', '.join(map(str, table.columns))}). "
+            "Pass text_column= with the name of the column that holds the text."
+        )
+    table = table.rename(columns={text_column: "text"})
+    if id_column in table.columns:
+        table = table.rename(columns={id_column: "doc_id"})
+        table["doc_id"] = table["doc_id"].astype(str)
+    else:
+        width = len(str(len(table)))
+        table.insert(0, "doc_id", [f"doc{i + 1:0{width}d}" for i in range(len(table))])
+    bad = table.index[~table["text"].map(lambda t: isinstance(t, str))].tolist()
+    if bad:
+        raise InputError(
+            f"{path}: column {text_column!r} is not text in row(s) "
+            f"{', '.join(str(i + 1) for i in bad[:10])}."
+        )
+    table["text"] = table["text"].map(normalize_text)
+    empty = table.index[table["text"].str.strip() == ""].tolist()
+    if empty:
+        raise InputError(
+            f"{path}: empty text in row(s) {', '.join(str(i + 1) for i in empty[:10])}. "
+            "Drop those rows or fill them."
+        )
+    table.insert(1, "source", [f"{path}#{i + 1}" for i in range(len(table))])
+    front = ["doc_id", "source", "text"]
+    return table[front + [c for c in table.columns if c not in front]]
+
+
+def _check_documents(documents: pd.DataFrame) -> None:
+    duplicated = documents["doc_id"][documents["doc_id"].duplicated()].unique().tolist()
+    if duplicated:
+        raise InputError(
+            f"duplicate doc_id values: {', '.join(map(str, duplicated))}. Each document needs its "
+            "own id: rename the files or fix the doc_id column."
+        )

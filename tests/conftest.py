@@ -1,0 +1,51 @@
+"""Shared fixtures: paths to the example corpus and the larger real corpora beside the repo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+EXAMPLE_CORPUS = SHARED / "corpus"
+NSS_CORPUS = SHARED / "corpora" / "us-national-security-strategy" / "texts"
+UN_CORPUS = SHARED / "corpora" / "un-general-debate-2020-2024" / "texts"
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(f"{path} is missing: the tests need ../shared beside the repository.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def example_corpus_path() -> Path:
+    return _require(EXAMPLE_CORPUS)
+
+
+@pytest.fixture(scope="session")
+def nss_corpus_path() -> Path:
+    return _require(NSS_CORPUS)
+
+
+@pytest.fixture(scope="session")
+def un_corpus_path() -> Path:
+    return _require(UN_CORPUS)
+
+
+@pytest.fixture(scope="session")
+def example_units(example_corpus_path):
+    import corpus_tm as ctm
+
+    return ctm.read_corpus(example_corpus_path)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")

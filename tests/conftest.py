@@ -40,6 +40,20 @@ def example_units(example_corpus_path):
     return ctm.read_corpus(example_corpus_path)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_outside_the_repository(tmp_path_factory):
+    """Keep caches that tests make without naming a cache_dir out of the working tree."""
+    import os
+
+    previous = os.environ.get("CORPUS_TM_CACHE_DIR")
+    os.environ["CORPUS_TM_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        os.environ.pop("CORPUS_TM_CACHE_DIR", None)
+    else:
+        os.environ["CORPUS_TM_CACHE_DIR"] = previous
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

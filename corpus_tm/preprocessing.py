@@ -1,0 +1,1182 @@
+"""Preprocessing: from the unit table to a :class:`~corpus_tm.corpus.Corpus`.
+
+In: the unit table (one row per text unit, with ``unit_id`` and ``text`` columns, as made by
+:func:`corpus_tm.read_corpus`) and :class:`PreprocessSettings`.
+Out: a :class:`~corpus_tm.corpus.Corpus` aligned row by row with the unit table: token lists,
+a gensim ``Dictionary`` and, derived from them, the bag of words and a CSR document-term
+matrix. Built corpora are cached on disk (see :mod:`corpus_tm.cache`).
+
+The steps, in order:
+
+1. **Tokenise.** The lower-cased text is cut at white space and each piece into words (runs
+   of letters and digits, joined by inner hyphens or apostrophes) and punctuation. Possessive
+   ``'s`` and clitics (``'re``, ``'ll``, ...) are dropped, negated auxiliaries (``don't``)
+   are stop words, and a hyphenated word is kept as one term (``non-traditional`` becomes
+   ``non_traditional``; ``split_hyphens=True`` splits it instead).
+2. **Mark breaks.** Stop words (the bundled English list plus ``extra_stopwords``; a word is
+   one when it or its lemma is listed), numbers, words shorter than ``min_length`` and
+   punctuation are removed, and no phrase may span the place where they stood. gensim's
+   connector words (``of``, ``the``, ``and``, ...) stay for the moment. Each distinct word is
+   looked at once (simplemma is slow), whatever its number of occurrences.
+3. **Join phrases** with gensim's ``Phrases`` statistics, ``phrase_layers`` times: two
+   words next to each other, possibly with connector words between them, become one term
+   when they co-occur often enough (``national_security``, ``rule_of_law``); a second layer
+   joins those into longer terms (``overall_national_security_concept``). Counting and joining
+   are vectorised with numpy and the scores are gensim's own ``npmi_scorer`` /
+   ``original_scorer``: the result is what gensim's ``Phrases`` and ``FrozenPhrases`` give on
+   the runs of words between breaks (the tests check this).
+4. **Lemmatise** the single words with simplemma (``risks`` -> ``risk``); phrases keep their
+   words as written (``united_states``, ``human_rights``, not ``unite_state``). Words of three
+   letters or fewer and hyphenated words are kept as written, as the lexicon matcher does
+   (simplemma maps ``ai`` to ``be``). Connector words and stop-listed phrases are dropped.
+5. **Filter the vocabulary** by document frequency (``no_below``, ``no_above``, ``keep_n``)
+   and number the terms in sorted order, so the same input and settings always give the same
+   vocabulary and matrix, whatever ``n_jobs`` and ``PYTHONHASHSEED`` are.
+
+Steps 1-2, the slow part, run in ``n_jobs`` processes over chunks of units; the rest works
+on integer arrays of the whole corpus. The output does not depend on ``n_jobs``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import json
+import logging
+import math
+import os
+import re
+import sys
+import time
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import chain, pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import simplemma
+from gensim.corpora import Dictionary
+from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, npmi_scorer, original_scorer
+from tqdm.auto import tqdm
+
+from corpus_tm.cache import (
+    CacheWarning,
+    discard_entry,
+    fingerprint,
+    load_entry,
+    package_version,
+    resolve_cache_dir,
+    store_entry,
+)
+from corpus_tm.corpus import Corpus
+from corpus_tm.errors import ConfigError, InputError
+
+__all__ = [
+    "CORPUS_FORMAT_VERSION",
+    "PreprocessSettings",
+    "build_corpus",
+    "corpus_key",
+    "english_stopwords",
+    "load_corpus",
+    "preprocess_texts",
+    "save_corpus",
+]
+
+CORPUS_FORMAT_VERSION = 1
+"""Version of the preprocessing output and its on-disk format; part of every cache key."""
+
+CACHE_KIND = "corpus"
+
+PROGRESS_MIN_UNITS = 10_000
+"""With ``progress=None`` a progress bar is shown from this many units on."""
+
+logger = logging.getLogger(__name__)
+
+_UNIT, _BREAK = 0, 1  # role ids: start of a unit, a break (stop word, number, punctuation)
+_PIECE = re.compile(r"[^\W_]+(?:[-\u2010\u2011'\u2019][^\W_]+)*|[^\s]")
+_HYPHEN = re.compile(r"[-\u2010\u2011]")
+_NO_HYPHENS = str.maketrans(dict.fromkeys("-\u2010\u2011", " "))
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|s)?")
+_CLITICS = frozenset({"s", "re", "ve", "ll", "d", "m"})
+_SCORERS = {"npmi": npmi_scorer, "default": original_scorer}
+_STOPWORD_LISTS = ("english", "none")
+_NO_BELOW_FRACTION = 0.0005
+_CHUNK_CHARS = 500_000
+_PARALLEL_MIN_CHARS = 1_000_000  # below this, starting processes costs more than it saves
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+
+
+def _normalise_term(term: str) -> str:
+    """A stop word or connector as the tokeniser writes terms: lower case, ``_`` between words."""
+    term = term.strip().lower().replace("\u2019", "'")
+    return "_".join(t for t in re.split(r"[\s\-\u2010\u2011_]+", term) if t)
+
+
+def _word_tuple(value: Any, name: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ConfigError(
+            f"{name} must be a list of words, such as ['xinhua', 'rule of law'], not "
+            f"{value!r}."
+        )
+    words = []
+    for item in value:
+        if not isinstance(item, str) or not _normalise_term(item):
+            raise ConfigError(f"{name} must contain non-empty strings only, not {item!r}.")
+        words.append(_normalise_term(item))
+    return tuple(sorted(set(words)))
+
+
+@dataclass(frozen=True)
+class PreprocessSettings:
+    """Every knob of preprocessing, with defaults that suit 50 units as well as 50,000.
+
+    Pass it to :func:`build_corpus` (or pass the fields as keyword arguments there). The
+    settings are validated when made; ``dataclasses.asdict(settings)`` is JSON-serialisable
+    and is stored in :attr:`Corpus.settings <corpus_tm.corpus.Corpus.settings>`.
+
+    Parameters
+    ----------
+    text_column : str, default "text"
+        Column of the unit table that holds the text.
+    lemmatize : bool, default True
+        Replace single words by their simplemma lemma (``risks`` -> ``risk``). Words of three
+        letters or fewer, hyphenated words and the words of phrases are kept as written.
+    min_length : int, default 2
+        Drop words (after lemmatisation) shorter than this many characters. Two keeps ``un``,
+        ``eu``, ``ai`` and ``xi``; raise it to 3 to drop them.
+    drop_numbers : bool, default True
+        Drop numbers (``2020``, ``3,000``, ``21st``, ``1990s``). Words that mix letters and
+        digits (``covid-19``, ``g20``) are kept.
+    split_hyphens : bool, default False
+        Split hyphenated words (``non-traditional`` -> ``non``, ``traditional``) instead of
+        keeping them as one term (``non_traditional``). Split parts can still be joined back by
+        the phrase step.
+    stopwords : {"english", "none"}, default "english"
+        The standard list: ``"english"`` is ``corpus_tm/data/stopwords_en.txt``
+        (scikit-learn's list without the content words it contains, such as ``system`` and
+        ``interest``; see :func:`english_stopwords`).
+    extra_stopwords : sequence of str, default ()
+        The user's own stop words, added to the standard list. Matched against the
+        lower-cased word and its lemma; multi-word entries (``"rule of law"`` or
+        ``"rule_of_law"``) remove that phrase. Stored sorted and lower-cased.
+    connector_words : sequence of str, default gensim's ``ENGLISH_CONNECTOR_WORDS``
+        Words allowed inside a phrase (``rule_of_law``). They are never terms themselves.
+    phrase_layers : int, default 2
+        How many times the phrase step runs: 1 gives two-word terms (with connectors in
+        between, ``rule_of_law``), 2 also joins those into longer terms. 0 turns phrase
+        detection off.
+    phrase_min_count : int, default 5
+        A phrase must occur at least this many times in the corpus (gensim ``min_count``).
+    phrase_threshold : float, default 0.5
+        Score a pair must exceed to be joined (gensim ``threshold``). With the default
+        ``"npmi"`` scoring the score is in [-1, 1] and does not grow with corpus size; 0.5
+        keeps ``national_security`` and ``rule_of_law`` on the example corpus and
+        ``climate_change`` and ``security_council`` on the UN speeches.
+    phrase_scoring : {"npmi", "default"}, default "npmi"
+        gensim's scoring function: normalised pointwise mutual information, or the original
+        word2vec score (whose scale grows with the vocabulary; use a threshold of about 10).
+    no_below : int, float or None, default None
+        Keep terms found in at least this many units (int) or this fraction of units (float in
+        (0, 1)). ``None`` adapts to the corpus: 1 for fewer than 10 units, else
+        ``max(2, ceil(0.0005 * n_units))`` -- 2 for 50 units, 25 for 50,000.
+        See :meth:`resolved_no_below`.
+    no_above : float, default 1.0
+        Drop terms found in more than this fraction of units. The default keeps every term:
+        once stop words are gone, a term found almost everywhere is what the corpus is about
+        (``national_security`` is in half the units of the example corpus, so 0.5 would be on
+        the edge of dropping it). Use 0.9 or so on large, mixed corpora.
+    keep_n : int or None, default None
+        Keep at most this many terms, those found in the most units (ties in term order).
+        ``None`` keeps all terms that pass ``no_below`` and ``no_above``.
+
+    Raises
+    ------
+    ConfigError
+        If a value is of the wrong type or out of range; the message names the parameter.
+    """
+
+    text_column: str = "text"
+    lemmatize: bool = True
+    min_length: int = 2
+    drop_numbers: bool = True
+    split_hyphens: bool = False
+    stopwords: str = "english"
+    extra_stopwords: tuple[str, ...] = ()
+    connector_words: tuple[str, ...] = field(
+        default_factory=lambda: tuple(sorted(ENGLISH_CONNECTOR_WORDS))
+    )
+    phrase_layers: int = 2
+    phrase_min_count: int = 5
+    phrase_threshold: float = 0.5
+    phrase_scoring: str = "npmi"
+    no_below: int | float | None = None
+    no_above: float = 1.0
+    keep_n: int | None = None
+
+    def __post_init__(self) -> None:
+        def fail(name: str, wanted: str) -> None:
+            raise ConfigError(f"{name} must be {wanted}, not {getattr(self, name)!r}.")
+
+        def is_int(value: Any) -> bool:
+            return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+        def is_number(value: Any) -> bool:
+            return isinstance(value, int | float | np.number) and not isinstance(value, bool)
+
+        if not isinstance(self.text_column, str) or not self.text_column:
+            fail("text_column", "the name of the unit table's text column")
+        for name in ("lemmatize", "drop_numbers", "split_hyphens"):
+            if not isinstance(getattr(self, name), bool):
+                fail(name, "True or False")
+        if not is_int(self.min_length) or self.min_length < 1:
+            fail("min_length", "an integer >= 1")
+        if self.stopwords not in _STOPWORD_LISTS:
+            fail("stopwords", "'english' or 'none' (add your own words with extra_stopwords)")
+        object.__setattr__(
+            self, "extra_stopwords", _word_tuple(self.extra_stopwords, "extra_stopwords")
+        )
+        connectors = _word_tuple(self.connector_words, "connector_words")
+        if any("_" in c for c in connectors):
+            fail("connector_words", "single words")
+        object.__setattr__(self, "connector_words", connectors)
+        if not is_int(self.phrase_layers) or not 0 <= self.phrase_layers <= 5:
+            fail("phrase_layers", "an integer from 0 (no phrases) to 5")
+        if not is_int(self.phrase_min_count) or self.phrase_min_count < 1:
+            fail("phrase_min_count", "an integer >= 1")
+        if self.phrase_scoring not in _SCORERS:
+            fail("phrase_scoring", "'npmi' or 'default'")
+        if not is_number(self.phrase_threshold) or not math.isfinite(self.phrase_threshold):
+            fail("phrase_threshold", "a number")
+        if self.phrase_scoring == "npmi" and not -1 <= self.phrase_threshold < 1:
+            fail("phrase_threshold", "in [-1, 1) with phrase_scoring='npmi' (try 0.5)")
+        if self.phrase_scoring == "default" and self.phrase_threshold <= 0:
+            fail("phrase_threshold", "> 0 with phrase_scoring='default' (try 10)")
+        nb = self.no_below
+        if not (
+            nb is None
+            or (is_int(nb) and nb >= 1)
+            or (isinstance(nb, float | np.floating) and 0 < nb < 1)
+        ):
+            fail("no_below", "None (adaptive), a number of units >= 1 or a fraction in (0, 1)")
+        if not is_number(self.no_above) or not 0 < self.no_above <= 1:
+            fail("no_above", "a fraction of units in (0, 1]")
+        if self.keep_n is not None and (not is_int(self.keep_n) or self.keep_n < 1):
+            fail("keep_n", "None (no limit) or an integer >= 1")
+        # Plain Python numbers, so that asdict() is JSON-serialisable.
+        for name in ("min_length", "phrase_layers", "phrase_min_count", "keep_n"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, int(value))
+        for name in ("phrase_threshold", "no_above"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        if nb is not None:
+            object.__setattr__(self, "no_below", int(nb) if is_int(nb) else float(nb))
+
+    def resolved_no_below(self, n_units: int) -> int:
+        """The minimum number of units a term must occur in, for a corpus of ``n_units``."""
+        if isinstance(self.no_below, int):
+            return self.no_below
+        if isinstance(self.no_below, float):
+            return max(1, math.ceil(self.no_below * n_units))
+        if n_units < 10:
+            return 1
+        return max(2, math.ceil(_NO_BELOW_FRACTION * n_units))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain JSON data (word lists as lists), as stored in a corpus."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+
+def _settings_from(
+    settings: PreprocessSettings | Mapping[str, Any] | None, overrides: Mapping[str, Any]
+) -> PreprocessSettings:
+    known = {f.name for f in dataclasses.fields(PreprocessSettings)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ConfigError(
+            f"Unknown preprocessing setting(s) {', '.join(unknown)}; the settings are "
+            f"{', '.join(sorted(known))}."
+        )
+    if settings is None:
+        return PreprocessSettings(**overrides)
+    if isinstance(settings, Mapping):
+        return _settings_from(None, {**settings, **overrides})
+    if not isinstance(settings, PreprocessSettings):
+        raise ConfigError(
+            f"settings must be a PreprocessSettings, not {type(settings).__name__}."
+        )
+    return dataclasses.replace(settings, **overrides) if overrides else settings
+
+
+@lru_cache(maxsize=1)
+def english_stopwords() -> frozenset[str]:
+    """The bundled English stop-word list (``corpus_tm/data/stopwords_en.txt``).
+
+    Returns
+    -------
+    frozenset of str
+        About 300 lower-case function words: scikit-learn's list without the content words
+        it contains (``system``, ``interest``, ``fire``, ``un``, ...), plus a few words from
+        gensim's list. The file's header says exactly what was changed.
+    """
+    text = (
+        importlib.resources.files("corpus_tm")
+        .joinpath("data", "stopwords_en.txt")
+        .read_text(encoding="utf-8")
+    )
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def _stopword_set(settings: PreprocessSettings) -> frozenset[str]:
+    standard = english_stopwords() if settings.stopwords == "english" else frozenset()
+    return standard | frozenset(settings.extra_stopwords)
+
+
+# --------------------------------------------------------------------------------------------
+# Steps 1-2: texts to role ids (runs in worker processes)
+
+
+class _Tokeniser:
+    """Turns texts into an array of role ids, caching the role of every distinct word.
+
+    Role ids: 0 starts a unit, 1 is a break, ``2 .. 1 + n_connectors`` are the connector words
+    in sorted order, and higher ids are terms, numbered in order of first sight (the table is
+    :attr:`names`). It holds caches, hence a class.
+    """
+
+    def __init__(self, settings: PreprocessSettings) -> None:
+        self.settings = settings
+        self.stop = _stopword_set(settings)
+        self.names: list[str] = ["", "", *settings.connector_words]
+        self.lemmas: list[str] = list(self.names)  # the lemma of each term in names
+        self.connector_id = {w: i for i, w in enumerate(self.names) if i > _BREAK}
+        self.term_id: dict[str, int] = {}
+        self.piece_roles: dict[str, int] = {}
+        self.word_roles: dict[str, tuple[int, ...]] = {"\x00": (_UNIT,)}
+
+    def _term(self, term: str, lemma: str | None = None) -> int:
+        role = self.term_id.get(term)
+        if role is None:
+            role = self.term_id[term] = len(self.names)
+            self.names.append(term)
+            self.lemmas.append(term if lemma is None else lemma)
+        return role
+
+    def _lemma(self, word: str) -> str:
+        if not self.settings.lemmatize or len(word) <= 3 or not word.isalpha():
+            return word
+        return simplemma.lemmatize(word, lang="en").lower()
+
+    def _word_role(self, word: str) -> int:
+        """Role of a lower-case word of letters only (the common case)."""
+        connector = self.connector_id.get(word)
+        if connector is not None:
+            return connector
+        if word in self.stop:
+            return _BREAK
+        lemma = self._lemma(word)
+        if lemma in self.stop or len(lemma) < self.settings.min_length:
+            return _BREAK
+        return self.connector_id.get(lemma) or self._term(word, lemma)
+
+    def _piece_role(self, piece: str) -> int:
+        """Role of one lower-case word or punctuation mark."""
+        if piece.isalpha():
+            return self._word_role(piece)
+        s = self.settings
+        if not any(c.isalnum() for c in piece):
+            return _BREAK
+        if "'" in piece or "\u2019" in piece:
+            base, _, suffix = piece.replace("\u2019", "'").rpartition("'")
+            if suffix == "t" and base.endswith("n"):  # don't, can't, won't: negated auxiliaries
+                return _BREAK
+            piece = (base if suffix in _CLITICS else f"{base}{suffix}").replace("'", "")
+        if _HYPHEN.search(piece):
+            term = "_".join(_HYPHEN.split(piece))
+            if s.drop_numbers and not any(c.isalpha() for c in term):
+                return _BREAK
+            if term in self.stop or len(term) < s.min_length:
+                return _BREAK
+            return self._term(term)
+        if s.drop_numbers and (not any(c.isalpha() for c in piece) or _ORDINAL.fullmatch(piece)):
+            return _BREAK
+        return self._word_role(piece)
+
+    def _word_roles(self, word: str) -> tuple[int, ...]:
+        """Role ids of a lower-case white-space-separated word (``"security,"`` gives two)."""
+        pieces = (word,) if word.isalpha() else _PIECE.findall(word)
+        cache = self.piece_roles
+        roles = []
+        for piece in pieces:
+            role = cache.get(piece)
+            if role is None:
+                role = cache[piece] = self._piece_role(piece)
+            roles.append(role)
+        return tuple(roles)
+
+    def tokenise(self, texts: Sequence[str]) -> np.ndarray:
+        """Role ids of ``texts``, each text preceded by a unit start (0)."""
+        joined = "\x00 " + " \x00 ".join(t.replace("\x00", " ") for t in texts)
+        joined = joined.lower()
+        if self.settings.split_hyphens:
+            joined = joined.translate(_NO_HYPHENS)
+        codes, distinct = pd.factorize(np.array(joined.split(), dtype=object))
+        cache = self.word_roles
+        roles = []
+        for word in distinct.tolist():
+            role = cache.get(word)
+            if role is None:
+                role = cache[word] = self._word_roles(word)
+            roles.append(role)
+        # Expand every word into its role ids with array arithmetic.
+        n_roles = np.fromiter(map(len, roles), dtype=np.int64, count=len(roles))
+        role_start = np.zeros(len(roles), dtype=np.int64)
+        np.cumsum(n_roles[:-1], out=role_start[1:])
+        flat_roles = np.fromiter(chain.from_iterable(roles), dtype=np.int32)
+        counts = n_roles[codes]
+        out_start = np.cumsum(counts) - counts
+        shift = np.repeat(role_start[codes] - out_start, counts)
+        return flat_roles[np.arange(shift.size) + shift]
+
+
+_WORKER: _Tokeniser | None = None
+
+
+def _init_worker(settings: PreprocessSettings) -> None:
+    global _WORKER
+    _WORKER = _Tokeniser(settings)
+
+
+_Chunk = tuple[int, int, list[str], list[str], np.ndarray]
+
+
+def _tokenise_in_worker(texts: Sequence[str]) -> _Chunk:
+    """Worker task: role ids of a chunk and the part of the role table not yet sent."""
+    assert _WORKER is not None
+    start = len(_WORKER.names)
+    ids = _WORKER.tokenise(texts)
+    return os.getpid(), start, _WORKER.names[start:], _WORKER.lemmas[start:], ids
+
+
+def _resolve_n_jobs(n_jobs: int | None) -> int:
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0:
+        raise ConfigError(
+            f"n_jobs must be a positive number of processes, or -1 for all cores, not {n_jobs!r}."
+        )
+    if n_jobs > 0:
+        return int(n_jobs)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) + 1 + int(n_jobs))
+
+
+def _chunks(texts: Sequence[str], n_chunks: int) -> list[tuple[int, int]]:
+    """Split ``texts`` into at most ``n_chunks`` contiguous runs of about equal length."""
+    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+    cumulative = np.cumsum(lengths)
+    targets = cumulative[-1] * np.arange(1, n_chunks) / n_chunks
+    cuts = np.unique(np.searchsorted(cumulative, targets, side="left") + 1)
+    bounds = [0, *[int(c) for c in cuts if 0 < c < len(texts)], len(texts)]
+    return [(a, b) for a, b in pairwise(bounds) if b > a]
+
+
+def _pool_context() -> Any:
+    import multiprocessing
+
+    # fork shares the imported modules with the workers, so they start in milliseconds.
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _tokenise(
+    texts: Sequence[str], settings: PreprocessSettings, n_jobs: int, progress: bool
+) -> tuple[np.ndarray, list[str], dict[str, int], list[str]]:
+    """Steps 1-2 for all texts: one role-id array, the role table, its index and lemmas."""
+    total_chars = sum(map(len, texts))
+    if total_chars < _PARALLEL_MIN_CHARS:
+        n_jobs = 1
+    n_chunks = min(len(texts), 4 * n_jobs) if n_jobs > 1 else 1
+    n_chunks = max(n_chunks, math.ceil(total_chars / _CHUNK_CHARS))
+    spans = _chunks(texts, min(n_chunks, len(texts)))
+    results: list[_Chunk | None] = [None] * len(spans)
+    if n_jobs > 1 and len(spans) > 1:
+        if settings.lemmatize:
+            simplemma.lemmatize("loads", lang="en")  # load the dictionary once, before forking
+        with ProcessPoolExecutor(
+            max_workers=min(n_jobs, len(spans)),
+            mp_context=_pool_context(),
+            initializer=_init_worker,
+            initargs=(settings,),
+        ) as pool:
+            # Submit (and so fork) before the progress bar starts its thread. The workers only
+            # run Python and numpy code on their own data, so a thread of the parent (numpy's
+            # BLAS pool, a notebook's I/O thread) does not matter to them: silence Python
+            # 3.12's warning about forking a multi-threaded process.
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*fork", category=DeprecationWarning)
+                futures = {
+                    pool.submit(_tokenise_in_worker, list(texts[a:b])): i
+                    for i, (a, b) in enumerate(spans)
+                }
+            with tqdm(total=len(texts), unit="unit", desc="tokenise", disable=not progress) as bar:
+                for future in as_completed(futures):
+                    i = futures[future]
+                    results[i] = future.result()
+                    bar.update(spans[i][1] - spans[i][0])
+    else:
+        tokeniser = _Tokeniser(settings)
+        with tqdm(total=len(texts), unit="unit", desc="tokenise", disable=not progress) as bar:
+            for i, (a, b) in enumerate(spans):
+                start = len(tokeniser.names)
+                ids = tokeniser.tokenise(texts[a:b])
+                results[i] = (0, start, tokeniser.names[start:], tokeniser.lemmas[start:], ids)
+                bar.update(b - a)
+
+    # Put each worker's role table together and map its ids to one global table.
+    done = [r for r in results if r is not None]
+    fixed = ["", "", *settings.connector_words]
+    tables: dict[int, tuple[list[str], list[str]]] = {}
+    for pid, start, new_names, new_lemmas, _ in sorted(done, key=lambda r: (r[0], r[1])):
+        table, table_lemmas = tables.setdefault(pid, (list(fixed), list(fixed)))
+        table[start:] = new_names
+        table_lemmas[start:] = new_lemmas
+    names, lemmas = list(fixed), list(fixed)
+    index = {name: i for i, name in enumerate(names) if i >= len(fixed)}
+    mappings = {}
+    for pid in sorted(tables):
+        table, table_lemmas = tables[pid]
+        mapping = np.arange(len(table), dtype=np.int32)
+        for local in range(len(fixed), len(table)):
+            name = table[local]
+            glob = index.get(name)
+            if glob is None:
+                glob = index[name] = len(names)
+                names.append(name)
+                lemmas.append(table_lemmas[local])
+            mapping[local] = glob
+        mappings[pid] = mapping
+    ids = np.concatenate([mappings[chunk[0]][chunk[-1]] for chunk in done])
+    return ids, names, index, lemmas
+
+
+# --------------------------------------------------------------------------------------------
+# Step 3: phrases
+
+
+def _join_phrases(
+    ids: np.ndarray,
+    names: list[str],
+    index: dict[str, int],
+    *,
+    n_connectors: int,
+    min_count: int,
+    threshold: float,
+    scoring: str,
+) -> np.ndarray:
+    """One layer of gensim-style phrase detection on a role-id array.
+
+    Counts what gensim's ``Phrases`` counts on the runs of ids between breaks (unigrams of
+    terms, pairs of neighbouring terms with the connector words between them, the number of
+    words), scores the pairs seen ``min_count`` times with gensim's scorer and joins accepted
+    pairs greedily from left to right as ``FrozenPhrases.analyze_sentence`` does. New phrase
+    terms are appended to ``names``/``index``; the new id array is returned.
+    """
+    first_term = 2 + n_connectors
+    is_term = ids >= first_term
+    pos = np.flatnonzero(is_term)
+    if pos.size < 2:
+        return ids
+    breaks = np.cumsum(ids <= _BREAK)
+    a, b = pos[:-1], pos[1:]
+    same_run = breaks[a] == breaks[b]
+    a, b = a[same_run], b[same_run]
+    if a.size == 0:
+        return ids
+
+    # Connector words between the two terms of a pair, as one integer code per pair.
+    gap = b - a - 1
+    code = np.zeros(a.size, dtype=np.int64)
+    base = n_connectors + 1
+    max_gap = int(gap.max())
+    if max_gap and base**max_gap < 2**62:
+        for i in range(max_gap):
+            sel = np.flatnonzero(gap > i)
+            code[sel] += (ids[a[sel] + 1 + i].astype(np.int64) - 1) * base**i
+
+        def connectors_of(c: int) -> list[str]:
+            out = []
+            while c:
+                c, digit = divmod(c, base)
+                out.append(names[digit + 1])
+            return out
+    else:
+        sequences: dict[tuple[int, ...], int] = {}
+        for k in np.flatnonzero(gap):
+            seq = tuple(ids[a[k] + 1 : b[k]].tolist())
+            code[k] = sequences.setdefault(seq, len(sequences) + 1)
+        by_code = {c: [names[i] for i in seq] for seq, c in sequences.items()}
+
+        def connectors_of(c: int) -> list[str]:
+            return by_code.get(c, [])
+
+    # Distinct (first, connectors, second) keys and their counts.
+    first = ids[a].astype(np.int64)
+    second = ids[b].astype(np.int64)
+    n_names = len(names)
+    if int(code.max()) < (2**62) // (n_names * n_names):
+        order = np.argsort((code * n_names + first) * n_names + second)
+    else:
+        order = np.lexsort((second, first, code))
+    s1, s2, sc = first[order], second[order], code[order]
+    new_key = np.ones(order.size, dtype=bool)
+    new_key[1:] = (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1]) | (sc[1:] != sc[:-1])
+    key_of_sorted = np.cumsum(new_key) - 1
+    key_of_pair = np.empty_like(key_of_sorted)
+    key_of_pair[order] = key_of_sorted
+    key_count = np.bincount(key_of_sorted)
+    k1, k2, kc = s1[new_key], s2[new_key], sc[new_key]
+
+    unigram = np.bincount(ids[is_term], minlength=len(names))
+    word_count = int(np.count_nonzero(ids > _BREAK))
+    len_vocab = int(np.count_nonzero(unigram)) + int(key_count.size)
+    scorer = _SCORERS[scoring]
+    phrase_of_key = np.full(key_count.size, -1, dtype=np.int64)
+    for k in np.flatnonzero(key_count >= min_count).tolist():
+        score = scorer(
+            worda_count=int(unigram[k1[k]]),
+            wordb_count=int(unigram[k2[k]]),
+            bigram_count=int(key_count[k]),
+            len_vocab=len_vocab,
+            min_count=min_count,
+            corpus_word_count=word_count,
+        )
+        if score > threshold:
+            name = "_".join([names[k1[k]], *connectors_of(int(kc[k])), names[k2[k]]])
+            term = index.get(name)
+            if term is None:
+                term = index[name] = len(names)
+                names.append(name)
+            phrase_of_key[k] = term
+    phrase = phrase_of_key[key_of_pair]
+    candidate = phrase >= 0
+    if not candidate.any():
+        return ids
+
+    # Greedy left-to-right joining: a pair whose first term ended the previous joined pair
+    # is skipped, so in a run of joinable pairs every other one is joined.
+    shares = np.zeros(a.size, dtype=bool)
+    shares[1:] = b[:-1] == a[1:]
+    continues = candidate & shares
+    continues[1:] &= candidate[:-1]
+    continues[0] = False
+    steps = np.arange(a.size)
+    run_start = np.maximum.accumulate(np.where(candidate & ~continues, steps, 0))
+    taken = candidate & ((steps - run_start) % 2 == 0)
+
+    out = ids.copy()
+    out[a[taken]] = phrase[taken]
+    # Drop the connectors and second term of each joined pair. Joined pairs do not overlap,
+    # so the positions a + 1 and b + 1 are all distinct.
+    cover = np.zeros(ids.size + 1, dtype=np.int32)
+    cover[a[taken] + 1] += 1
+    cover[b[taken] + 1] -= 1
+    return out[np.cumsum(cover[:-1]) == 0]
+
+
+def _term_tokens(
+    texts: Sequence[str], settings: PreprocessSettings, n_jobs: int, progress: bool
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Steps 1-4: term ids of all kept tokens, the unit of each, and the term table.
+
+    In the term table, ids that name the same term after lemmatisation share the id of its
+    first occurrence; the returned term ids are those canonical ids.
+    """
+    started = time.perf_counter()
+    ids, names, index, lemmas = _tokenise(texts, settings, n_jobs, progress)
+    logger.debug("tokenised %d units in %.2fs", len(texts), time.perf_counter() - started)
+    n_connectors = len(settings.connector_words)
+    for layer in range(settings.phrase_layers):
+        started = time.perf_counter()
+        before = len(names)
+        ids = _join_phrases(
+            ids,
+            names,
+            index,
+            n_connectors=n_connectors,
+            min_count=settings.phrase_min_count,
+            threshold=settings.phrase_threshold,
+            scoring=settings.phrase_scoring,
+        )
+        logger.debug(
+            "phrase layer %d: %d new phrases in %.2fs",
+            layer + 1, len(names) - before, time.perf_counter() - started,
+        )
+    # Single words become their lemma; phrases keep their words as written.
+    terms = lemmas + names[len(lemmas) :]
+    first: dict[str, int] = {}
+    canonical = np.fromiter(
+        (first.setdefault(term, i) for i, term in enumerate(terms)), dtype=np.int64,
+        count=len(terms),
+    )
+    unit_of = np.cumsum(ids == _UNIT) - 1
+    stop = _stopword_set(settings)
+    keep_term = np.fromiter((t not in stop for t in terms), dtype=bool, count=len(terms))
+    keep_term[: 2 + n_connectors] = False
+    keep = keep_term[ids]
+    return canonical[ids[keep]], unit_of[keep], terms
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (``np.unique`` by sorting, much faster here than by hashing)."""
+    values = np.sort(values)
+    if values.size:
+        values = values[np.concatenate(([True], values[1:] != values[:-1]))]
+    return values
+
+
+def _split(flat: list[str], unit_of: np.ndarray, n_units: int) -> list[list[str]]:
+    offsets = np.zeros(n_units + 1, dtype=np.int64)
+    np.cumsum(np.bincount(unit_of, minlength=n_units), out=offsets[1:])
+    bounds = offsets.tolist()
+    return [flat[bounds[i] : bounds[i + 1]] for i in range(n_units)]
+
+
+def _check_texts(texts: Any, what: str) -> list[str]:
+    if isinstance(texts, str):
+        raise InputError(f"{what} must be a sequence of texts, not a single string.")
+    texts = list(texts)
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    if bad:
+        raise InputError(
+            f"{what} must hold strings; item(s) {bad[:5]} are "
+            f"{', '.join(sorted({type(texts[i]).__name__ for i in bad}))}. "
+            "Fill missing texts with '' or drop those rows."
+        )
+    return texts
+
+
+def preprocess_texts(
+    texts: Iterable[str],
+    settings: PreprocessSettings | None = None,
+    *,
+    n_jobs: int | None = 1,
+    progress: bool | None = None,
+    **setting_overrides: Any,
+) -> list[list[str]]:
+    """Tokenise, lemmatise, remove stop words and join phrases, without a vocabulary filter.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        The texts; phrase statistics are learnt from all of them together.
+    settings : PreprocessSettings, optional
+        Defaults to ``PreprocessSettings()``; ``no_below``, ``no_above`` and ``keep_n`` are
+        not used here.
+    n_jobs : int, default 1
+        Processes for tokenising and lemmatising; -1 uses all cores. The result is the same.
+    progress : bool, optional
+        Show a progress bar; by default only from 10,000 texts on.
+    **setting_overrides
+        Fields of :class:`PreprocessSettings` to change, e.g. ``phrase_layers=1``.
+
+    Returns
+    -------
+    list of list of str
+        The tokens of each text, in text order.
+
+    Examples
+    --------
+    >>> preprocess_texts(["The risks to national security.", "No risk, no fun."],
+    ...                  phrase_layers=0)
+    [['risk', 'national', 'security'], ['risk', 'fun']]
+    """
+    settings = _settings_from(settings, setting_overrides)
+    texts = _check_texts(texts, "texts")
+    if not texts:
+        return []
+    n_jobs = _resolve_n_jobs(n_jobs)
+    show = len(texts) >= PROGRESS_MIN_UNITS if progress is None else bool(progress)
+    terms, unit_of, names = _term_tokens(texts, settings, n_jobs, show)
+    flat = list(map(names.__getitem__, terms.tolist()))
+    return _split(flat, unit_of, len(texts))
+
+
+# --------------------------------------------------------------------------------------------
+# Steps 4-5 and the corpus
+
+
+def _make_dictionary(
+    vocabulary: Sequence[str],
+    dfs: Sequence[int],
+    cfs: Sequence[int],
+    *,
+    num_docs: int,
+    num_pos: int,
+    num_nnz: int,
+) -> Dictionary:
+    dictionary = Dictionary()
+    dictionary.token2id = {term: i for i, term in enumerate(vocabulary)}
+    dictionary.id2token = dict(enumerate(vocabulary))
+    dictionary.dfs = {i: int(n) for i, n in enumerate(dfs)}
+    dictionary.cfs = {i: int(n) for i, n in enumerate(cfs)}
+    dictionary.num_docs = int(num_docs)
+    dictionary.num_pos = int(num_pos)
+    dictionary.num_nnz = int(num_nnz)
+    return dictionary
+
+
+def _check_units(units: Any, text_column: str) -> tuple[list[str], list[str]]:
+    if not isinstance(units, pd.DataFrame):
+        raise InputError(
+            f"units must be a pandas DataFrame (the unit table from read_corpus), not "
+            f"{type(units).__name__}."
+        )
+    missing = [c for c in ("unit_id", text_column) if c not in units.columns]
+    if missing:
+        raise InputError(
+            f"The unit table has no column(s) {', '.join(map(repr, missing))}; it needs "
+            f"'unit_id' and the text column {text_column!r} (set text_column=... if the text "
+            "is elsewhere). Make the table with corpus_tm.read_corpus."
+        )
+    if units.empty:
+        raise InputError("The unit table is empty: there is nothing to preprocess.")
+    unit_ids = [str(u) for u in units["unit_id"].tolist()]
+    if len(set(unit_ids)) != len(unit_ids):
+        seen: set[str] = set()
+        dupes = sorted({u for u in unit_ids if u in seen or seen.add(u)})
+        raise InputError(
+            f"unit_id must be unique; repeated: {', '.join(dupes[:5])}"
+            f"{' ...' if len(dupes) > 5 else ''}."
+        )
+    texts = units[text_column].tolist()
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    if bad:
+        raise InputError(
+            f"Column {text_column!r} must hold text; {len(bad)} unit(s) have none or another "
+            f"type, e.g. {', '.join(unit_ids[i] for i in bad[:5])}. Fill missing texts with '' "
+            "or drop those rows."
+        )
+    return unit_ids, texts
+
+
+def corpus_key(
+    unit_ids: Sequence[str], texts: Sequence[str], settings: PreprocessSettings
+) -> str:
+    """Cache key and fingerprint of the corpus built from these units with these settings.
+
+    A sha256 over the unit ids, the texts, the settings, the corpus_tm version and
+    :data:`CORPUS_FORMAT_VERSION`.
+    """
+    return fingerprint(
+        "corpus_tm.preprocessing",
+        CORPUS_FORMAT_VERSION,
+        package_version(),
+        settings.to_dict(),
+        list(unit_ids),
+        list(texts),
+    )
+
+
+def _empty_vocabulary_error(
+    settings: PreprocessSettings, n_units: int, n_tokens: int, no_below: int
+) -> InputError:
+    if n_tokens == 0:
+        why = "preprocessing removed every word"
+        relax = (
+            "extra_stopwords, stopwords, min_length, drop_numbers or lemmatize (is the text in "
+            "English and in the text column?)"
+        )
+    else:
+        why = (
+            f"{n_tokens} tokens remain, but no term passes the vocabulary filter (no_below="
+            f"{no_below} units, no_above={settings.no_above}, keep_n={settings.keep_n})"
+        )
+        relax = "no_below (e.g. no_below=1) or no_above (e.g. no_above=1.0)"
+    return InputError(
+        f"The vocabulary is empty: {why} in {n_units} unit(s). Relax the settings {relax}."
+    )
+
+
+def _build(
+    units: pd.DataFrame,
+    texts: list[str],
+    settings: PreprocessSettings,
+    key: str,
+    n_jobs: int,
+    progress: bool,
+) -> Corpus:
+    n_units = len(texts)
+    terms, unit_of, names = _term_tokens(texts, settings, n_jobs, progress)
+    n_names = len(names)
+    df = np.bincount(_distinct(unit_of * n_names + terms) % n_names, minlength=n_names)
+    cf = np.bincount(terms, minlength=n_names)
+    no_below = settings.resolved_no_below(n_units)
+    keep = (cf > 0) & (df >= no_below) & (df <= settings.no_above * n_units)
+    kept = np.flatnonzero(keep).tolist()
+    if settings.keep_n is not None and len(kept) > settings.keep_n:
+        kept = sorted(kept, key=lambda i: (-df[i], names[i]))[: settings.keep_n]
+    kept.sort(key=names.__getitem__)
+    if not kept:
+        raise _empty_vocabulary_error(settings, n_units, int(terms.size), no_below)
+    vocabulary = [names[i] for i in kept]
+    new_id = np.full(n_names, -1, dtype=np.int64)
+    new_id[kept] = np.arange(len(kept))
+    final = new_id[terms]
+    in_vocabulary = final >= 0
+    final, unit_of = final[in_vocabulary], unit_of[in_vocabulary]
+    flat = list(map(vocabulary.__getitem__, final.tolist()))
+    tokens = _split(flat, unit_of, n_units)
+    dictionary = _make_dictionary(
+        vocabulary,
+        df[kept],
+        cf[kept],
+        num_docs=n_units,
+        num_pos=final.size,
+        num_nnz=_distinct(unit_of * len(vocabulary) + final).size,
+    )
+    logger.info(
+        "built corpus: %d units, %d terms, %d tokens (no_below=%d)",
+        n_units, len(vocabulary), final.size, no_below,
+    )
+    return Corpus(
+        units=units.reset_index(drop=True),
+        tokens=tokens,
+        dictionary=dictionary,
+        settings=settings.to_dict(),
+        fingerprint=key,
+    )
+
+
+def build_corpus(
+    units: pd.DataFrame,
+    *,
+    settings: PreprocessSettings | None = None,
+    n_jobs: int | None = 1,
+    cache_dir: str | os.PathLike[str] | bool | None = None,
+    progress: bool | None = None,
+    **setting_overrides: Any,
+) -> Corpus:
+    """Preprocess a unit table into a :class:`~corpus_tm.corpus.Corpus`, cached on disk.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        The unit table from :func:`corpus_tm.read_corpus`: one row per unit with a unique
+        ``unit_id`` and the text in ``settings.text_column`` (``"text"``).
+    settings : PreprocessSettings, optional
+        The preprocessing settings; ``PreprocessSettings()`` by default.
+    n_jobs : int, default 1
+        Processes for tokenising and lemmatising (the slow part); -1 uses all cores. The
+        corpus is identical whatever the value.
+    cache_dir : str, path-like, bool or None, default None
+        Where built corpora are cached. ``None``: the ``CORPUS_TM_CACHE_DIR`` environment
+        variable, else ``.corpus_tm_cache`` in the working directory. ``False``: no cache.
+        The cache key covers the unit ids, the texts, the settings and the corpus_tm
+        version, so changing any of them builds a new corpus.
+    progress : bool, optional
+        Show a progress bar; by default only for 10,000 units or more.
+    **setting_overrides
+        Fields of :class:`PreprocessSettings` to change, e.g. ``no_below=3``.
+
+    Returns
+    -------
+    Corpus
+        Units (index reset to 0..n-1), token lists restricted to the vocabulary (units left
+        without tokens keep an empty list), the gensim ``Dictionary`` with terms numbered
+        in sorted order, the settings as a dict and the cache key as ``fingerprint``.
+
+    Raises
+    ------
+    InputError
+        If the unit table lacks ``unit_id`` or the text column, has repeated unit ids or
+        missing texts, or if nothing is left after preprocessing (the message names the
+        settings to relax).
+    ConfigError
+        If a setting is invalid or unknown.
+
+    Examples
+    --------
+    >>> import corpus_tm as ctm                                         # doctest: +SKIP
+    >>> units = ctm.read_corpus("../shared/corpus")                      # doctest: +SKIP
+    >>> corpus = build_corpus(units, no_below=3, extra_stopwords=["xinhua"])  # doctest: +SKIP
+    >>> corpus.dtm.shape                                                 # doctest: +SKIP
+    """
+    settings = _settings_from(settings, setting_overrides)
+    unit_ids, texts = _check_units(units, settings.text_column)
+    n_jobs = _resolve_n_jobs(n_jobs)
+    show = len(texts) >= PROGRESS_MIN_UNITS if progress is None else bool(progress)
+    key = corpus_key(unit_ids, texts, settings)
+    root = resolve_cache_dir(cache_dir)
+    if root is not None:
+        entry = load_entry(root, CACHE_KIND, key)
+        if entry is not None:
+            try:
+                cached = load_corpus(entry)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                discard_entry(entry, reason=f"it cannot be read: {exc}")
+            else:
+                if cached.unit_ids == unit_ids and cached.fingerprint == key:
+                    return dataclasses.replace(cached, units=units.reset_index(drop=True))
+                discard_entry(entry, reason="it holds another corpus")
+    corpus = _build(units, texts, settings, key, n_jobs, show)
+    if root is not None:
+        try:
+            store_entry(
+                root,
+                CACHE_KIND,
+                key,
+                lambda folder: save_corpus(corpus, folder),
+                meta={
+                    "n_units": len(corpus),
+                    "n_terms": len(corpus.dictionary),
+                    "n_tokens": corpus.n_tokens,
+                    "no_below": settings.resolved_no_below(len(corpus)),
+                    "settings": corpus.settings,
+                },
+            )
+        except (OSError, ValueError, TypeError, ImportError, NotImplementedError) as exc:
+            warnings.warn(
+                f"The corpus could not be cached in {str(root)!r} ({exc}); it was built but "
+                "will be rebuilt next time. Pass cache_dir=False to skip caching.",
+                CacheWarning,
+                stacklevel=2,
+            )
+    return corpus
+
+
+# --------------------------------------------------------------------------------------------
+# Storage (no pickle: Parquet, JSON and a plain npz)
+
+
+def save_corpus(corpus: Corpus, folder: str | os.PathLike[str]) -> Path:
+    """Write a corpus to ``folder`` in formats that cannot run code when read.
+
+    Files: ``units.parquet`` (the unit table), ``tokens.npz`` (``ids``: the term id of every
+    token, int32; ``offsets``: where each unit's tokens start, int64), ``dictionary.json``
+    (terms in id order, document and collection frequencies, gensim's counters) and
+    ``corpus.json`` (settings, fingerprint, format version).
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The corpus to write.
+    folder : str or path-like
+        Created if missing; existing files of the same names are overwritten.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    corpus.units.to_parquet(folder / "units.parquet", index=False)
+    dictionary = corpus.dictionary
+    vocabulary = corpus.vocabulary
+    token2id = dictionary.token2id
+    lengths = np.fromiter((len(d) for d in corpus.tokens), dtype=np.int64, count=len(corpus))
+    offsets = np.zeros(len(corpus) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    ids = np.fromiter(
+        (token2id[t] for doc in corpus.tokens for t in doc), dtype=np.int32, count=int(offsets[-1])
+    )
+    with (folder / "tokens.npz").open("wb") as fh:
+        np.savez(fh, ids=ids, offsets=offsets)
+    n_terms = len(vocabulary)
+    (folder / "dictionary.json").write_text(
+        json.dumps(
+            {
+                "id2token": vocabulary,
+                "dfs": [int(dictionary.dfs.get(i, 0)) for i in range(n_terms)],
+                "cfs": [int(dictionary.cfs.get(i, 0)) for i in range(n_terms)],
+                "num_docs": int(dictionary.num_docs),
+                "num_pos": int(dictionary.num_pos),
+                "num_nnz": int(dictionary.num_nnz),
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    (folder / "corpus.json").write_text(
+        json.dumps(
+            {
+                "format_version": CORPUS_FORMAT_VERSION,
+                "corpus_tm_version": package_version(),
+                "fingerprint": corpus.fingerprint,
+                "settings": corpus.settings,
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def load_corpus(folder: str | os.PathLike[str]) -> Corpus:
+    """Read a corpus written by :func:`save_corpus`.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        A folder written by :func:`save_corpus` (for example a cache entry).
+
+    Returns
+    -------
+    Corpus
+        Equal to the saved one: same units, tokens, vocabulary order and counts.
+
+    Raises
+    ------
+    InputError
+        If a file is missing or was written by another format version.
+    """
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / "corpus.json").read_text(encoding="utf-8"))
+        if meta.get("format_version") != CORPUS_FORMAT_VERSION:
+            raise InputError(
+                f"{folder} holds a corpus in format {meta.get('format_version')!r}; this "
+                f"corpus_tm reads format {CORPUS_FORMAT_VERSION}. Rebuild it with build_corpus."
+            )
+        stored = json.loads((folder / "dictionary.json").read_text(encoding="utf-8"))
+        with np.load(folder / "tokens.npz", allow_pickle=False) as npz:
+            ids, offsets = npz["ids"], npz["offsets"]
+        units = pd.read_parquet(folder / "units.parquet")
+    except FileNotFoundError as exc:
+        raise InputError(
+            f"{folder} is not a saved corpus: {Path(exc.filename).name} is missing."
+        ) from exc
+    vocabulary = stored["id2token"]
+    if len(offsets) != len(units) + 1 or (ids.size and int(ids.max()) >= len(vocabulary)):
+        raise InputError(f"{folder}: tokens.npz does not match units.parquet/dictionary.json.")
+    flat = list(map(vocabulary.__getitem__, ids.tolist()))
+    bounds = offsets.tolist()
+    tokens = [flat[bounds[i] : bounds[i + 1]] for i in range(len(units))]
+    dictionary = _make_dictionary(
+        vocabulary,
+        stored["dfs"],
+        stored["cfs"],
+        num_docs=stored["num_docs"],
+        num_pos=stored["num_pos"],
+        num_nnz=stored["num_nnz"],
+    )
+    return Corpus(
+        units=units,
+        tokens=tokens,
+        dictionary=dictionary,
+        settings=meta.get("settings", {}),
+        fingerprint=meta.get("fingerprint", ""),
+    )

@@ -1,0 +1,738 @@
+"""Domain shares across sections: aggregation, intervals, evidence and comparisons.
+
+In: :class:`~corpus_tm.domains.DomainShares` (unit-level domain shares from any of the three
+methods, or a list of them from several model seeds).
+Out: tidy tables. :func:`section_shares` gives the share of every domain in every document,
+part or sub-section with an interval; :func:`domain_evidence` the units and sentences behind
+a share, with their text; :func:`compare_sections` the difference between two sections on a
+domain with a permutation test; :func:`compare_profiles` how alike two sections' whole
+domain profiles are.
+
+Sections are named ``"<doc_id>"`` (the whole document), ``"<doc_id>/<part>"`` (a part, e.g.
+``"qiushi-2020-08/3"``) or ``"<doc_id>/<part>.<section>"`` (a sub-section, e.g.
+``"qiushi-2020-08/3.2"``; section 0 is the part's introduction). A list of names selects
+their union. The names are the ``doc_id`` and ``section`` columns of :func:`section_shares`.
+
+What the numbers mean
+---------------------
+A section's share of a domain is the token-weighted mean of its units' shares (weights from
+the unit table's ``n_tokens``): the share of the section's text that the method gives to the
+domain. The interval says how much that number depends on which units happen to be in the
+section or which model seed was used; it is not a confidence interval for a "true" share of
+the author's intentions.
+
+- ``"bootstrap"``: units are resampled with replacement within each section (``n_boot``
+  times) and the ``ci`` percentile interval of the weighted share is reported. It reflects
+  the spread between the section's units. With fewer than ``min_units`` units it means
+  little (a section of one unit has no interval at all: ``lower`` and ``upper`` are NaN),
+  and a :class:`SmallSampleWarning` says so.
+- ``"seeds"``: the ``ci`` percentile interval of the section share across model seeds (pass
+  several :class:`DomainShares` fitted with different ``random_state``); with a handful of
+  seeds this is close to their minimum and maximum. It reflects the instability of the model.
+- ``"both"``: each bootstrap replicate draws a seed at random and resamples the units, so the
+  interval covers both sources of variation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.spatial.distance import jensenshannon
+
+from corpus_tm.domains import DomainShares, sentence_domain_scores
+from corpus_tm.errors import ConfigError
+from corpus_tm.sectioning import split_sentences
+
+__all__ = [
+    "Evidence",
+    "SmallSampleWarning",
+    "compare_profiles",
+    "compare_sections",
+    "domain_evidence",
+    "section_shares",
+]
+
+Level = Literal["document", "part", "section"]
+Interval = Literal["bootstrap", "seeds", "both", "none"]
+
+_SECTION_COLUMNS = [
+    "method", "level", "doc_id", "section", "label", "order", "domain", "share", "lower",
+    "upper", "n_units", "n_tokens", "interval",
+]
+_NAME = re.compile(r"^(?P<doc>.+?)(?:/(?P<part>\d+)(?:\.(?P<section>\d+))?)?$")
+
+
+class SmallSampleWarning(UserWarning):
+    """A section has too few units (or a study too few seeds) for an interval to mean much."""
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+def _as_list(shares: DomainShares | Sequence[DomainShares]) -> list[DomainShares]:
+    items = [shares] if isinstance(shares, DomainShares) else list(shares)
+    if not items or not all(isinstance(s, DomainShares) for s in items):
+        raise ConfigError(
+            "shares must be a DomainShares (from dictionary_shares, fit_seeded_lda or "
+            "domain_shares) or a non-empty list of them."
+        )
+    first = items[0]
+    for other in items[1:]:
+        if other.method != first.method:
+            raise ConfigError(
+                f"All DomainShares in the list must come from the same method, not "
+                f"{first.method!r} and {other.method!r}; aggregate each method on its own."
+            )
+        if list(other.shares.index) != list(first.shares.index) or list(
+            other.shares.columns
+        ) != list(first.shares.columns):
+            raise ConfigError(
+                "All DomainShares in the list must cover the same units and domains (fits of "
+                "one corpus and one lexicon with different random_state)."
+            )
+    return items
+
+
+def _weights(units: pd.DataFrame, weights: str | None) -> np.ndarray:
+    if weights is None:
+        return np.ones(len(units))
+    if weights not in units.columns:
+        raise ConfigError(
+            f"weights={weights!r} is not a column of the unit table; use 'n_tokens' (from "
+            "read_corpus) or None for equal weights."
+        )
+    values = pd.to_numeric(units[weights], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(values).any() or (values < 0).any():
+        raise ConfigError(f"Column {weights!r} must hold non-negative numbers for every unit.")
+    return values
+
+
+def _check_columns(units: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in units.columns]
+    if missing:
+        raise ConfigError(
+            f"The unit table lacks columns {missing}; section shares need the unit table of "
+            "read_corpus (doc_id, part, section, label, n_tokens)."
+        )
+
+
+def _group_keys(units: pd.DataFrame, level: Level) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group index of each unit and one row per group: doc_id, section, label, order."""
+    if level not in ("document", "part", "section"):
+        raise ConfigError(f"level must be 'document', 'part' or 'section', not {level!r}.")
+    _check_columns(units, ["doc_id"] + (["part"] if level != "document" else [])
+                   + (["section"] if level == "section" else []))
+    doc = units["doc_id"].astype(str).to_numpy()
+    if level == "document":
+        section = np.full(len(units), "", dtype=object)
+        label = doc.astype(object)
+    elif level == "part":
+        section = units["part"].astype(int).astype(str).to_numpy(dtype=object)
+        if "part_label" in units.columns:
+            label = units["part_label"].astype(str).to_numpy(dtype=object)
+        else:
+            label = np.array([f"Part {p}" for p in section], dtype=object)
+        if "part_title" in units.columns:
+            titles = units["part_title"].fillna("").astype(str).to_numpy(dtype=object)
+            label = np.array(
+                [f"{lab} {_shorten(t)}" if t and t != lab else lab
+                 for lab, t in zip(label, titles, strict=True)],
+                dtype=object,
+            )
+    else:
+        section = (
+            units["part"].astype(int).astype(str) + "." + units["section"].astype(int).astype(str)
+        ).to_numpy(dtype=object)
+        if "label" in units.columns:
+            label = units["label"].astype(str).to_numpy(dtype=object)
+        else:
+            label = section.copy()
+    keys = pd.MultiIndex.from_arrays([doc, section])
+    codes, uniques = pd.factorize(keys)  # order of first appearance
+    first = pd.Series(np.arange(len(units))).groupby(codes).min().to_numpy()
+    groups = pd.DataFrame(
+        {
+            "doc_id": [d for d, _ in uniques],
+            "section": [s for _, s in uniques],
+            "label": label[first],
+        }
+    )
+    groups["order"] = groups.groupby("doc_id", sort=False).cumcount().astype(np.int64)
+    return codes, groups
+
+
+def _shorten(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
+def _select(units: pd.DataFrame, selector: str | Sequence[str]) -> tuple[np.ndarray, str]:
+    """Boolean mask of the units in a named section (or a union of sections)."""
+    names = [selector] if isinstance(selector, str) else list(selector)
+    if not names:
+        raise ConfigError("A section selector must name at least one section.")
+    mask = np.zeros(len(units), dtype=bool)
+    doc = units["doc_id"].astype(str).to_numpy()
+    documents = set(doc)
+    for name in names:
+        match = None if str(name) in documents else _NAME.match(str(name))
+        doc_id = match.group("doc") if match else str(name)
+        if doc_id not in documents:
+            raise ConfigError(
+                f"Section {name!r}: no document {doc_id!r}; documents are "
+                f"{', '.join(pd.unique(doc)[:10])}. Name sections 'doc_id', 'doc_id/part' or "
+                "'doc_id/part.section'."
+            )
+        here = doc == doc_id
+        if match and match.group("part") is not None:
+            _check_columns(units, ["part"])
+            here &= units["part"].astype(int).to_numpy() == int(match.group("part"))
+            if match.group("section") is not None:
+                _check_columns(units, ["section"])
+                here &= units["section"].astype(int).to_numpy() == int(match.group("section"))
+        if not here.any():
+            _, groups = _group_keys(units[doc == doc_id], "section")
+            raise ConfigError(
+                f"Section {name!r} has no units; sections of {doc_id!r} are "
+                f"{', '.join(groups['section'])}."
+            )
+        mask |= here
+    return mask, " + ".join(str(n) for n in names)
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    total = weights.sum()
+    if total <= 0:
+        return np.full(values.shape[1], np.nan)
+    return weights @ values / total
+
+
+# --------------------------------------------------------------------------------------------
+# Section shares
+
+
+def section_shares(
+    shares: DomainShares | Sequence[DomainShares],
+    *,
+    level: Level = "section",
+    interval: Interval | None = None,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    weights: str | None = "n_tokens",
+    min_units: int = 5,
+    random_state: int | None = None,
+) -> pd.DataFrame:
+    """Domain shares of every document, part or sub-section, with intervals.
+
+    Parameters
+    ----------
+    shares : DomainShares or list of DomainShares
+        Unit-level shares; a list holds fits of one method with different model seeds (their
+        shares are averaged).
+    level : {"document", "part", "section"}, default "section"
+        The level of the section tree to aggregate to.
+    interval : {"bootstrap", "seeds", "both", "none"}, optional
+        See the module docstring. Default: ``"bootstrap"`` for one DomainShares, ``"both"``
+        for a list.
+    n_boot : int, default 1000
+        Bootstrap replicates.
+    ci : float, default 0.95
+        Coverage of the percentile interval.
+    weights : str or None, default "n_tokens"
+        Unit table column with each unit's weight; ``None`` weighs units equally.
+    min_units : int, default 5
+        Sections with fewer units get a :class:`SmallSampleWarning` when the interval
+        resamples units.
+    random_state : int or None
+        Seed of the bootstrap's random generator; the same seed gives the same table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per section and domain (lexicon domains, then ``other``), sections in
+        document order: ``method, level, doc_id, section, label, order, domain, share, lower,
+        upper, n_units, n_tokens, interval``. ``section`` is ``""`` for whole documents,
+        ``"3"`` for part 3, ``"3.2"`` for its second sub-section; ``label`` is the doc_id,
+        the part label and title (shortened) or the unit table's sub-section label;
+        ``order`` numbers the sections of a document from 0; ``n_tokens`` sums the unit
+        table's ``n_tokens`` (or the weights, without that column). The shares of a section
+        sum to 1 over the domains; ``interval`` says which interval was computed.
+
+    Warns
+    -----
+    SmallSampleWarning
+        When sections have fewer than ``min_units`` units, or fewer than 3 seeds are given
+        for a seed interval.
+    """
+    items = _as_list(shares)
+    if interval is None:
+        interval = "bootstrap" if len(items) == 1 else "both"
+    if interval not in ("bootstrap", "seeds", "both", "none"):
+        raise ConfigError(
+            f"interval must be 'bootstrap', 'seeds', 'both' or 'none', not {interval!r}."
+        )
+    if interval in ("seeds", "both") and len(items) < 2:
+        raise ConfigError(
+            f"interval={interval!r} needs several DomainShares fitted with different "
+            "random_state; pass a list, or use interval='bootstrap'."
+        )
+    if not isinstance(n_boot, int | np.integer) or n_boot < 1:
+        raise ConfigError(f"n_boot must be a positive integer, not {n_boot!r}.")
+    if not isinstance(ci, float | int) or not 0 < ci < 1:
+        raise ConfigError(f"ci must be a number between 0 and 1 (e.g. 0.95), not {ci!r}.")
+    if not isinstance(min_units, int | np.integer) or min_units < 1:
+        raise ConfigError(f"min_units must be a positive integer, not {min_units!r}.")
+    units = items[0].units
+    w = _weights(units, weights)
+    stack = np.stack([s.shares.to_numpy(dtype=float) for s in items])  # seeds x units x D
+    mean = stack.mean(axis=0)
+    codes, groups = _group_keys(units, level)
+    rng = np.random.default_rng(random_state)
+    quantiles = [(1 - ci) / 2, 1 - (1 - ci) / 2]
+    domains = list(items[0].shares.columns)
+    n_domains = len(domains)
+    point = np.zeros((len(groups), n_domains))
+    lower = np.full((len(groups), n_domains), np.nan)
+    upper = np.full((len(groups), n_domains), np.nan)
+    n_units = np.zeros(len(groups), dtype=np.int64)
+    small: list[str] = []
+    names = [f"{d}/{s}".rstrip("/") for d, s in zip(groups["doc_id"], groups["section"],
+                                                     strict=True)]
+    by_group = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[by_group], np.arange(len(groups) + 1))
+    for g in range(len(groups)):
+        rows = by_group[bounds[g]:bounds[g + 1]]
+        n = len(rows)
+        n_units[g] = n
+        wg = w[rows]
+        point[g] = _weighted_mean(mean[rows], wg)
+        if interval == "none":
+            continue
+        if interval in ("bootstrap", "both") and n < min_units:
+            small.append(f"{names[g]} ({n})")
+        if interval == "seeds":
+            per_seed = np.stack([_weighted_mean(stack[j][rows], wg) for j in range(len(items))])
+            lower[g], upper[g] = np.nanquantile(per_seed, quantiles, axis=0)
+            continue
+        if n < 2 and interval == "bootstrap":
+            continue
+        draws = rng.integers(0, n, size=(n_boot, n)) + n * np.arange(n_boot)[:, None]
+        counts = np.bincount(draws.ravel(), minlength=n_boot * n).reshape(n_boot, n) * wg
+        totals = counts.sum(axis=1)
+        if interval == "bootstrap":
+            estimates = counts @ mean[rows]
+        else:  # each replicate also draws a seed
+            seed_of = rng.integers(0, len(items), size=n_boot)
+            estimates = np.zeros((n_boot, n_domains))
+            for j in range(len(items)):
+                drawn = seed_of == j
+                estimates[drawn] = counts[drawn] @ stack[j][rows]
+        valid = totals > 0
+        if valid.any():
+            estimates = estimates[valid] / totals[valid, None]
+            lower[g], upper[g] = np.quantile(estimates, quantiles, axis=0)
+    if small:
+        shown = ", ".join(small[:8]) + (" ..." if len(small) > 8 else "")
+        warnings.warn(
+            f"{len(small)} of {len(groups)} sections have fewer than {min_units} units, so "
+            f"their bootstrap intervals mean little (units in brackets; one unit gives no "
+            f"interval): {shown}. Aggregate to a higher level or use smaller units "
+            "(read_corpus(unit='sentences')).",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+    if interval in ("seeds", "both") and len(items) < 3:
+        warnings.warn(
+            f"Only {len(items)} seeds: the seed part of the interval is their range at best.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+    if "n_tokens" in units.columns:
+        counts = pd.to_numeric(units["n_tokens"], errors="coerce").fillna(0).to_numpy()
+        n_tokens = pd.Series(counts).groupby(codes).sum().to_numpy().astype(np.int64)
+    else:
+        n_tokens = pd.Series(w).groupby(codes).sum().to_numpy()
+    table = groups.loc[np.repeat(np.arange(len(groups)), n_domains)].reset_index(drop=True)
+    table.insert(0, "level", level)
+    table.insert(0, "method", items[0].method)
+    table["domain"] = np.tile(domains, len(groups))
+    table["share"] = point.ravel()
+    table["lower"] = lower.ravel()
+    table["upper"] = upper.ravel()
+    table["n_units"] = np.repeat(n_units, n_domains)
+    table["n_tokens"] = np.repeat(n_tokens, n_domains)
+    table["interval"] = interval
+    return table[_SECTION_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------------
+# Evidence
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The units and sentences behind a section's share of a domain.
+
+    Attributes
+    ----------
+    method, section, domain : str
+        What was asked for.
+    share : float
+        The section's (token-weighted) share of the domain.
+    units : pandas.DataFrame
+        The units that contribute most, largest first: ``unit_id, label, share, n_tokens,
+        contribution, text``. ``contribution`` is the unit's part of the section share (the
+        contributions of all the section's units add up to ``share``).
+    sentences : pandas.DataFrame
+        The sentences that carry most of the domain, largest first: ``unit_id, label,
+        sentence`` (1-based number within the unit), ``score``, ``share``, ``terms``,
+        ``text``. For the dictionary, ``score`` counts the domain's seed-term hits and
+        ``terms`` lists them; for a topic model, ``score`` is the expected number of the
+        sentence's tokens the model gives to the domain and ``terms`` lists (once each) the
+        tokens most likely to be the domain's. ``share`` is the sentence's score over its
+        score for all domains and ``other``.
+    """
+
+    method: str
+    section: str
+    domain: str
+    share: float
+    units: pd.DataFrame
+    sentences: pd.DataFrame
+
+
+def domain_evidence(
+    shares: DomainShares,
+    section: str | Sequence[str],
+    domain: str,
+    *,
+    n_units: int = 5,
+    n_sentences: int = 5,
+    weights: str | None = "n_tokens",
+) -> Evidence:
+    """The units and sentences of a section that contribute most to a domain's share.
+
+    Parameters
+    ----------
+    shares : DomainShares
+        Unit-level shares from any method.
+    section : str or list of str
+        ``"doc_id"``, ``"doc_id/part"`` or ``"doc_id/part.section"`` (or several).
+    domain : str
+        A lexicon domain or ``"other"``.
+    n_units, n_sentences : int, default 5
+        How many units and sentences to return (units and sentences that contribute nothing
+        are left out).
+    weights : str or None, default "n_tokens"
+        As in :func:`section_shares`.
+
+    Returns
+    -------
+    Evidence
+    """
+    if not isinstance(shares, DomainShares):
+        raise ConfigError("shares must be a DomainShares (one fit, not a list).")
+    if domain not in shares.domains:
+        raise ConfigError(
+            f"domain {domain!r} is not in the shares; use one of {', '.join(shares.domains)}."
+        )
+    for name, value in (("n_units", n_units), ("n_sentences", n_sentences)):
+        if not isinstance(value, int | np.integer) or value < 1:
+            raise ConfigError(f"{name} must be a positive integer, not {value!r}.")
+    units = shares.units
+    mask, name = _select(units, section)
+    w = _weights(units, weights)[mask]
+    chosen = units.loc[mask]
+    values = shares.shares.to_numpy(dtype=float)[mask]
+    column = shares.domains.index(domain)
+    total = w.sum()
+    contribution = w * values[:, column] / total if total > 0 else np.zeros(len(w))
+    unit_table = pd.DataFrame(
+        {
+            "unit_id": chosen["unit_id"].astype(str).to_numpy(),
+            "label": chosen["label"].astype(str).to_numpy() if "label" in chosen else "",
+            "share": values[:, column],
+            "n_tokens": w,
+            "contribution": contribution,
+            "text": chosen["text"].astype(str).to_numpy(),
+        }
+    )
+    unit_table = unit_table[unit_table["contribution"] > 0]
+    unit_table = unit_table.sort_values("contribution", ascending=False, kind="stable")
+    sentence_rows = []
+    for row in chosen.itertuples(index=False):
+        unit_id = str(row.unit_id)
+        sentences = split_sentences(str(row.text))
+        scores, terms = sentence_domain_scores(shares, unit_id, sentences)
+        for i, sentence in enumerate(sentences):
+            score = scores[i, column]
+            if score <= 0:
+                continue
+            sentence_rows.append(
+                {
+                    "unit_id": unit_id,
+                    "label": str(getattr(row, "label", "")),
+                    "sentence": i + 1,
+                    "score": float(score),
+                    "share": float(score / scores[i].sum()),
+                    "terms": "; ".join(dict.fromkeys(t for t, c in terms[i] if c == column)),
+                    "text": sentence,
+                }
+            )
+    sentence_table = pd.DataFrame(
+        sentence_rows,
+        columns=["unit_id", "label", "sentence", "score", "share", "terms", "text"],
+    )
+    sentence_table = sentence_table.sort_values(
+        ["score", "share"], ascending=False, kind="stable"
+    )
+    return Evidence(
+        method=shares.method,
+        section=name,
+        domain=domain,
+        share=float(contribution.sum()),
+        units=unit_table.head(n_units).reset_index(drop=True),
+        sentences=sentence_table.head(n_sentences).reset_index(drop=True),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Comparisons
+
+
+def _mean_shares(shares: DomainShares | Sequence[DomainShares]) -> tuple[DomainShares, np.ndarray]:
+    items = _as_list(shares)
+    values = np.mean([s.shares.to_numpy(dtype=float) for s in items], axis=0)
+    return items[0], values
+
+
+def compare_sections(
+    shares: DomainShares | Sequence[DomainShares],
+    a: str | Sequence[str],
+    b: str | Sequence[str],
+    *,
+    domain: str | None = None,
+    n_perm: int = 9999,
+    weights: str | None = "n_tokens",
+    random_state: int | None = None,
+) -> pd.DataFrame:
+    """Difference between two sections' shares of a domain, with a permutation test.
+
+    The statistic is ``share(a) - share(b)`` (token-weighted means of the unit shares). Its
+    p-value is two-sided: the units of ``a`` and ``b`` are pooled and relabelled at random
+    ``n_perm`` times (keeping the two sizes), and ``p = (1 + #{|permuted| >= |observed|}) /
+    (1 + n_perm)``. The test treats units as exchangeable between the two sections; it asks
+    whether the difference is larger than a random split of the same units would give.
+
+    Parameters
+    ----------
+    shares : DomainShares or list of DomainShares
+        Unit-level shares (a list of seeds is averaged first).
+    a, b : str or list of str
+        Sections, named as in the module docstring; they must not share units.
+    domain : str, optional
+        One domain; by default every domain (and ``other``) gets a row.
+    n_perm : int, default 9999
+        Random relabellings.
+    weights : str or None, default "n_tokens"
+        As in :func:`section_shares`.
+    random_state : int or None
+        Seed of the permutations.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``method, a, b, domain, share_a, share_b, difference, p_value, n_units_a, n_units_b,
+        n_perm``, one row per domain.
+
+    Warns
+    -----
+    SmallSampleWarning
+        When the two sections have so few units that fewer than 20 distinct splits exist (a
+        p-value below 0.05 is then impossible).
+    """
+    first, values = _mean_shares(shares)
+    if domain is not None and domain not in first.domains:
+        raise ConfigError(
+            f"domain {domain!r} is not in the shares; use one of {', '.join(first.domains)}."
+        )
+    if not isinstance(n_perm, int | np.integer) or n_perm < 1:
+        raise ConfigError(f"n_perm must be a positive integer, not {n_perm!r}.")
+    units = first.units
+    mask_a, name_a = _select(units, a)
+    mask_b, name_b = _select(units, b)
+    if (mask_a & mask_b).any():
+        raise ConfigError(
+            f"Sections {name_a!r} and {name_b!r} share units; compare sections that do not "
+            "overlap (e.g. a part with another part, not with its own document)."
+        )
+    w = _weights(units, weights)
+    pooled = np.flatnonzero(mask_a | mask_b)
+    in_a = mask_a[pooled]
+    wp, sp = w[pooled], values[pooled]
+    observed = _weighted_mean(sp[in_a], wp[in_a]) - _weighted_mean(sp[~in_a], wp[~in_a])
+    n_a, n_b = int(in_a.sum()), int((~in_a).sum())
+    if math.comb(n_a + n_b, n_a) < 20:
+        warnings.warn(
+            f"{name_a!r} and {name_b!r} have {n_a} and {n_b} units: only "
+            f"{math.comb(n_a + n_b, n_a)} distinct splits exist, so the p-value cannot go "
+            "below 0.05.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+    rng = np.random.default_rng(random_state)
+    exceed = np.zeros(sp.shape[1])
+    chunk = max(1, 2_000_000 // max(1, len(pooled)))
+    done = 0
+    while done < n_perm:
+        size = min(chunk, n_perm - done)
+        labels = np.argsort(rng.random((size, len(pooled))), axis=1) < n_a
+        wa = labels * wp
+        wb = (~labels) * wp
+        ta, tb = wa.sum(axis=1), wb.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            diff = (wa @ sp) / ta[:, None] - (wb @ sp) / tb[:, None]
+        exceed += (np.abs(diff) >= np.abs(observed) - 1e-12).sum(axis=0)
+        done += size
+    p_value = (1 + exceed) / (1 + n_perm)
+    table = pd.DataFrame(
+        {
+            "method": first.method,
+            "a": name_a,
+            "b": name_b,
+            "domain": first.domains,
+            "share_a": _weighted_mean(sp[in_a], wp[in_a]),
+            "share_b": _weighted_mean(sp[~in_a], wp[~in_a]),
+            "difference": observed,
+            "p_value": p_value,
+            "n_units_a": n_a,
+            "n_units_b": n_b,
+            "n_perm": int(n_perm),
+        }
+    )
+    if domain is not None:
+        table = table[table["domain"] == domain].reset_index(drop=True)
+    return table
+
+
+def _profile(values: np.ndarray, w: np.ndarray, include_other: bool) -> np.ndarray:
+    profile = _weighted_mean(values, w)
+    if not include_other:
+        profile = profile[:-1]
+    total = profile.sum()
+    return profile / total if total > 0 else np.full(len(profile), np.nan)
+
+
+def _distance(p: np.ndarray, q: np.ndarray) -> float:
+    if np.isnan(p).any() or np.isnan(q).any():
+        return float("nan")
+    return float(jensenshannon(p, q, base=2))
+
+
+def compare_profiles(
+    shares: DomainShares | Sequence[DomainShares],
+    a: str | Sequence[str],
+    b: str | Sequence[str],
+    *,
+    baseline: str | Sequence[str] | None = None,
+    include_other: bool = False,
+    n_perm: int = 999,
+    weights: str | None = "n_tokens",
+    random_state: int | None = None,
+) -> pd.DataFrame:
+    """How alike two sections' domain profiles are, against a baseline.
+
+    A profile is a section's vector of domain shares; by default ``other`` is left out and
+    the named domains are renormalised to sum to 1, because the size of ``other`` depends on
+    the method (free topics, units without seed terms) more than on the text. Profiles are
+    compared with the Jensen-Shannon distance (base 2): it is made for probability vectors,
+    symmetric, defined when a domain is 0 in one of them (unlike Kullback-Leibler), a metric,
+    and bounded by 0 (same profile) and 1 (no domain in common).
+
+    To say whether ``b`` is *closer* to ``a`` than chance, ``b`` is compared with random sets
+    of the same number of units drawn from ``b`` and ``baseline`` together (or, without a
+    baseline, from all units outside ``a``): ``p_value = (1 + #{random distance <=
+    observed}) / (1 + n_perm)``. A small p-value says that ``b`` resembles ``a`` more than
+    text drawn from the pool does.
+
+    Parameters
+    ----------
+    shares : DomainShares or list of DomainShares
+        Unit-level shares (a list of seeds is averaged first).
+    a, b : str or list of str
+        Sections, named as in the module docstring.
+    baseline : str or list of str, optional
+        Sections to compare with as well (e.g. the other parts of the document ``b`` belongs
+        to); its distance to ``a`` is reported and its units join the permutation pool.
+    include_other : bool, default False
+        Keep ``other`` in the profiles.
+    n_perm : int, default 999
+        Random unit sets for the p-value.
+    weights : str or None, default "n_tokens"
+        As in :func:`section_shares`.
+    random_state : int or None
+        Seed of the random unit sets.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``method, a, b, baseline, distance`` (Jensen-Shannon distance of ``a`` and
+        ``b``), ``baseline_distance`` (of ``a`` and ``baseline``; NaN without one),
+        ``cosine`` (cosine similarity of ``a`` and ``b``), ``p_value``, ``n_perm``.
+    """
+    first, values = _mean_shares(shares)
+    if not isinstance(n_perm, int | np.integer) or n_perm < 1:
+        raise ConfigError(f"n_perm must be a positive integer, not {n_perm!r}.")
+    units = first.units
+    w = _weights(units, weights)
+    mask_a, name_a = _select(units, a)
+    mask_b, name_b = _select(units, b)
+    if (mask_a & mask_b).any():
+        raise ConfigError(f"Sections {name_a!r} and {name_b!r} share units; compare disjoint "
+                          "sections.")
+    pa = _profile(values[mask_a], w[mask_a], include_other)
+    pb = _profile(values[mask_b], w[mask_b], include_other)
+    distance = _distance(pa, pb)
+    name_base = ""
+    baseline_distance = float("nan")
+    if baseline is not None:
+        mask_base, name_base = _select(units, baseline)
+        if (mask_base & mask_a).any():
+            raise ConfigError(f"baseline {name_base!r} shares units with {name_a!r}.")
+        baseline_distance = _distance(
+            pa, _profile(values[mask_base], w[mask_base], include_other)
+        )
+        pool = np.flatnonzero(mask_b | mask_base)
+    else:
+        pool = np.flatnonzero(~mask_a)
+    n_b = int(mask_b.sum())
+    rng = np.random.default_rng(random_state)
+    hits = 0
+    for _ in range(n_perm):
+        drawn = rng.choice(pool, size=n_b, replace=False)
+        if _distance(pa, _profile(values[drawn], w[drawn], include_other)) <= distance + 1e-12:
+            hits += 1
+    with np.errstate(invalid="ignore"):
+        cosine = float(pa @ pb / (np.linalg.norm(pa) * np.linalg.norm(pb)))
+    return pd.DataFrame(
+        {
+            "method": [first.method],
+            "a": [name_a],
+            "b": [name_b],
+            "baseline": [name_base],
+            "distance": [distance],
+            "baseline_distance": [baseline_distance],
+            "cosine": [cosine],
+            "p_value": [(1 + hits) / (1 + n_perm)],
+            "n_perm": [int(n_perm)],
+        }
+    )
+

@@ -1,0 +1,665 @@
+"""Security-domain lexicons: load, validate, match and report coverage.
+
+In: a TOML lexicon file (or the default one shipped in ``corpus_tm/data/domains.toml``) and,
+for the coverage report, a :class:`~corpus_tm.corpus.Corpus` or a unit table.
+Out: a :class:`Lexicon` (frozen: domains with a label, the year each entered the official
+list and English seed terms) and tidy coverage tables.
+
+A lexicon file looks like this::
+
+    [lexicon]                      # optional
+    name = "my-lexicon"
+    version = "1.0"
+    description = "..."
+    language = "en"
+
+    [domains.biological]
+    label = "Biological security"  # optional, defaults to the id
+    year = 2020                    # optional
+    description = "..."            # optional
+    terms = ["biosafety", "biosecurity", "biological security", "infectious disease"]
+
+Domain ids are lower-case identifiers (``science_technology``); ``other`` is reserved for
+what no domain claims. Every domain needs at least one term and no term may belong to two
+domains; unknown keys are errors, so a typo cannot silently drop a setting.
+
+How terms are matched
+---------------------
+Text is lower-cased, possessive ``'s`` is dropped and the text is cut into word pieces (runs
+of letters or digits: ``covid-19`` gives ``covid 19``); each piece is lemmatised with
+simplemma (pieces of three letters or fewer are kept as they are, because simplemma maps
+``ai`` to ``be`` and ``us`` to ``we``). A seed term is the same kind of piece sequence and
+matches where the sequence occurs, longest term first, without overlaps. Separators do not
+matter, so ``non-proliferation``, ``non_proliferation`` and ``non proliferation`` are one
+term. A corpus vocabulary term (``national_biosafety``) carries a seed when the seed's
+pieces occur in it; when the corpus dropped connector words (``science_technology``), the
+seed matches without them too.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+import re
+import tomllib
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import simplemma
+from tqdm.auto import tqdm
+
+from corpus_tm.errors import ConfigError
+
+if TYPE_CHECKING:
+    from corpus_tm.corpus import Corpus
+
+__all__ = [
+    "OTHER",
+    "Domain",
+    "Lexicon",
+    "default_lexicon",
+    "default_lexicon_path",
+    "lexicon_coverage",
+    "lexicon_from_dict",
+    "load_lexicon",
+    "normalize_term",
+    "word_pieces",
+]
+
+OTHER = "other"
+"""Name of the residual domain: what no lexicon domain claims."""
+
+_TOP_KEYS = ("lexicon", "domains")
+_META_KEYS = ("name", "version", "description", "language")
+_DOMAIN_KEYS = ("label", "year", "description", "terms")
+_DOMAIN_ID = re.compile(r"[a-z][a-z0-9_]*")
+_PIECE = re.compile(r"[^\W_]+")
+_POSSESSIVE = re.compile(r"\s?['\u2019]s\b")
+# gensim's ENGLISH_CONNECTOR_WORDS: the words gensim Phrases lets into a phrase.
+_CONNECTORS = frozenset(
+    {"a", "an", "the", "for", "of", "with", "without", "and", "or", "to", "from", "by", "on",
+     "at", "in"}
+)
+_PROGRESS_UNITS = 20_000
+
+
+# --------------------------------------------------------------------------------------------
+# Word pieces and lemmas
+
+
+@lru_cache(maxsize=100_000)
+def _lemma(piece: str) -> str:
+    """Lemma of a lower-case word piece (short pieces and numbers are kept as they are)."""
+    if len(piece) <= 3 or not piece.isalpha():
+        return piece
+    return simplemma.lemmatize(piece, lang="en").lower()
+
+
+def _raw_pieces(text: str) -> list[str]:
+    return _PIECE.findall(_POSSESSIVE.sub("", text.lower()))
+
+
+def word_pieces(text: str) -> list[str]:
+    """Lower-cased, lemmatised word pieces of ``text``, as the lexicon matcher sees them.
+
+    Parameters
+    ----------
+    text : str
+        Any text: a paragraph, a seed term or a corpus token such as ``national_security``.
+
+    Returns
+    -------
+    list of str
+        ``word_pieces("The Party's biosafety laws")`` is ``["the", "party", "biosafety",
+        "law"]``.
+    """
+    return [_lemma(p) for p in _raw_pieces(text)]
+
+
+def normalize_term(term: str) -> str:
+    """Put a seed term in the token form of a lemmatised, phrase-joined corpus.
+
+    Lower-cases, lemmatises each word (as :func:`word_pieces` does) and joins the words with
+    ``_``: ``"biological security"`` becomes ``"biological_security"``.
+    """
+    return "_".join(word_pieces(term))
+
+
+def _term_keys(term: str) -> set[tuple[str, ...]]:
+    """The piece sequences a seed term matches: lemmatised, as written, without connectors."""
+    raw = tuple(_raw_pieces(term))
+    lemmas = tuple(_lemma(p) for p in raw)
+    keys = {raw, lemmas}
+    for key in list(keys):
+        content = tuple(p for p in key if p not in _CONNECTORS)
+        if content and len(content) < len(key):
+            keys.add(content)
+    return {k for k in keys if k}
+
+
+# --------------------------------------------------------------------------------------------
+# The lexicon
+
+
+@dataclass(frozen=True)
+class Domain:
+    """One security domain of a lexicon.
+
+    Attributes
+    ----------
+    id : str
+        Identifier, e.g. ``"biological"``; the column name in domain-share tables.
+    label : str
+        Readable name, e.g. ``"Biological security"``.
+    year : int or None
+        Year the domain entered the official list, if known.
+    terms : tuple of str
+        Seed terms as written in the lexicon file.
+    description : str
+        What the domain covers.
+    """
+
+    id: str
+    label: str
+    year: int | None
+    terms: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A validated set of security domains with seed terms.
+
+    Make one with :func:`load_lexicon`, :func:`default_lexicon` or :func:`lexicon_from_dict`.
+
+    Attributes
+    ----------
+    domains : tuple of Domain
+        In file order; this is the column order of domain-share tables.
+    name, version, description, language : str
+        From the ``[lexicon]`` table of the file.
+    source : str
+        The file the lexicon was read from (``"<default>"`` for the shipped lexicon,
+        ``"<dict>"`` for one built in Python).
+    """
+
+    domains: tuple[Domain, ...]
+    name: str = ""
+    version: str = ""
+    description: str = ""
+    language: str = "en"
+    source: str = "<dict>"
+
+    def __len__(self) -> int:
+        return len(self.domains)
+
+    def __iter__(self) -> Iterator[Domain]:
+        return iter(self.domains)
+
+    def __contains__(self, domain_id: object) -> bool:
+        return any(domain.id == domain_id for domain in self.domains)
+
+    def __getitem__(self, domain_id: str) -> Domain:
+        for domain in self.domains:
+            if domain.id == domain_id:
+                return domain
+        raise ConfigError(
+            f"Domain {domain_id!r} is not in lexicon {self.name or self.source!r}; its domains "
+            f"are {', '.join(self.domain_ids)}."
+        )
+
+    @property
+    def domain_ids(self) -> list[str]:
+        """Domain ids in lexicon order."""
+        return [d.id for d in self.domains]
+
+    @property
+    def terms(self) -> list[tuple[str, str]]:
+        """All ``(domain_id, term)`` pairs, in lexicon order."""
+        return [(d.id, t) for d in self.domains for t in d.terms]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per seed term: ``domain, label, year, term, token``.
+
+        ``token`` is the term in corpus token form (:func:`normalize_term`).
+        """
+        rows = [
+            {"domain": d.id, "label": d.label, "year": d.year, "term": t,
+             "token": normalize_term(t)}
+            for d in self.domains
+            for t in d.terms
+        ]
+        frame = pd.DataFrame(rows, columns=["domain", "label", "year", "term", "token"])
+        return frame.astype({"year": "Int64"})
+
+    @cached_property
+    def matcher(self) -> _Matcher:
+        """The compiled term matcher (built on first use)."""
+        return _Matcher(self)
+
+    def match_vocabulary(self, vocabulary: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """Which corpus vocabulary terms carry a seed term, and of which domain.
+
+        Parameters
+        ----------
+        vocabulary : iterable of str
+            Corpus terms, e.g. ``corpus.vocabulary`` (``biosafety``, ``national_security``).
+
+        Returns
+        -------
+        dict
+            ``{vocabulary_term: (domain_id, seed_term)}`` for every term that contains a seed
+            term. A term containing seeds of several domains goes to the domain of its longest
+            seed; when that is a tie it is left out (it is ambiguous).
+        """
+        matched = {}
+        for token in vocabulary:
+            hit = self.matcher.match_token(token)
+            if hit is not None:
+                matched[token] = hit
+        return matched
+
+
+class _Matcher:
+    """Longest-first, non-overlapping matching of seed terms in word-piece sequences."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.terms: list[tuple[str, str]] = lexicon.terms
+        self.domain_of_term = np.array(
+            [lexicon.domain_ids.index(d) for d, _ in self.terms], dtype=np.int64
+        )
+        self.key_to_term: dict[tuple[str, ...], int] = {}
+        for index, (_domain, term) in enumerate(self.terms):
+            for key in sorted(_term_keys(term)):
+                self.key_to_term.setdefault(key, index)
+        lengths: dict[str, set[int]] = {}
+        for key in self.key_to_term:
+            lengths.setdefault(key[0], set()).add(len(key))
+        self.lengths = {first: sorted(ls, reverse=True) for first, ls in lengths.items()}
+
+    def find(self, pieces: Sequence[str]) -> list[tuple[int, int, int]]:
+        """Matches as ``(start, stop, term_index)``, left to right, longest first."""
+        found = []
+        i, n = 0, len(pieces)
+        lengths, key_to_term = self.lengths, self.key_to_term
+        while i < n:
+            step = 1
+            for length in lengths.get(pieces[i], ()):
+                if i + length <= n:
+                    term = key_to_term.get(tuple(pieces[i:i + length]))
+                    if term is not None:
+                        found.append((i, i + length, term))
+                        step = length
+                        break
+            i += step
+        return found
+
+    def match_token(self, token: str) -> tuple[str, str] | None:
+        raw = _raw_pieces(token)
+        best: dict[int, int] = {}  # domain -> longest match length
+        term_of: dict[int, int] = {}
+        for pieces in (raw, [_lemma(p) for p in raw]):
+            for start, stop, term in self.find(pieces):
+                domain = int(self.domain_of_term[term])
+                if stop - start > best.get(domain, 0):
+                    best[domain] = stop - start
+                    term_of[domain] = term
+        if not best:
+            return None
+        longest = max(best.values())
+        winners = [d for d, length in best.items() if length == longest]
+        if len(winners) > 1:
+            return None
+        domain_term = self.terms[term_of[winners[0]]]
+        return domain_term
+
+    def hit_matrix(
+        self, texts: Sequence[str], *, progress: bool | None = None
+    ) -> sp.csr_matrix:
+        """Counts of each seed term in each text (texts x terms, CSR int64)."""
+        show = len(texts) >= _PROGRESS_UNITS if progress is None else progress
+        indptr = [0]
+        indices: list[int] = []
+        for text in tqdm(texts, desc="matching seed terms", unit="unit", disable=not show):
+            indices.extend(term for _, _, term in self.find(word_pieces(text)))
+            indptr.append(len(indices))
+        data = np.ones(len(indices), dtype=np.int64)
+        matrix = sp.csr_matrix(
+            (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+            shape=(len(texts), len(self.terms)),
+        )
+        matrix.sum_duplicates()
+        return matrix
+
+    def domain_matrix(self, n_domains: int) -> sp.csr_matrix:
+        """Indicator matrix terms x domains."""
+        n_terms = len(self.terms)
+        return sp.csr_matrix(
+            (np.ones(n_terms), (np.arange(n_terms), self.domain_of_term)),
+            shape=(n_terms, n_domains),
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Loading and validation
+
+
+def default_lexicon_path() -> Path:
+    """Path of the default lexicon file shipped with corpus_tm (copy it to make your own)."""
+    return Path(str(importlib.resources.files("corpus_tm").joinpath("data", "domains.toml")))
+
+
+def default_lexicon() -> Lexicon:
+    """The default lexicon: the 20 domains of China's overall national security concept.
+
+    Domains, in order: political, homeland, military, economic, cultural, social,
+    science_technology, cyber, ecological, resource, nuclear, overseas_interests, biological,
+    space, deep_sea, polar, financial, food, artificial_intelligence, data. The file
+    (:func:`default_lexicon_path`) documents the sources, the year each domain entered the
+    official list and the words left out on purpose.
+    """
+    resource = importlib.resources.files("corpus_tm").joinpath("data", "domains.toml")
+    data = _parse_toml(resource.read_bytes(), "<default>")
+    return _build(data, "<default>")
+
+
+def load_lexicon(path: str | os.PathLike[str]) -> Lexicon:
+    """Read and validate a lexicon TOML file.
+
+    Parameters
+    ----------
+    path : path-like
+        A TOML file laid out as described in :mod:`corpus_tm.lexicon`.
+
+    Returns
+    -------
+    Lexicon
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing or not TOML, has an unknown key, a domain without terms, a
+        badly formed domain id or value, or a term in two domains. The message names the
+        file, the domain and the key.
+
+    Warns
+    -----
+    UserWarning
+        When a domain lists the same term twice.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"Lexicon file {str(path)!r} does not exist.") from None
+    except OSError as error:
+        raise ConfigError(f"Lexicon file {str(path)!r} cannot be read: {error}.") from None
+    data = _parse_toml(raw, str(path))
+    lexicon = _build(data, str(path))
+    return lexicon
+
+
+def lexicon_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Lexicon:
+    """Build and validate a lexicon from a mapping laid out like the TOML file.
+
+    Parameters
+    ----------
+    data : mapping
+        ``{"lexicon": {...}, "domains": {"id": {"label": ..., "terms": [...]}, ...}}``;
+        a mapping with only domain tables (``{"id": {"terms": [...]}}``) is accepted too.
+    source : str, default "<dict>"
+        Name used for the lexicon in error messages.
+
+    Returns
+    -------
+    Lexicon
+    """
+    if isinstance(data, Mapping) and "domains" not in data and "lexicon" not in data:
+        data = {"domains": data}
+    return _build(data, source)
+
+
+def _parse_toml(raw: bytes, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"Lexicon file {source!r} is not UTF-8 text.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"Lexicon file {source!r} is not valid TOML: {error}.") from None
+
+
+def _build(data: Mapping[str, Any], source: str) -> Lexicon:
+    where = f"Lexicon {source!r}"
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: expected a table with 'lexicon' and 'domains'.")
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise ConfigError(
+                f"{where}: unknown top-level key {key!r}; allowed keys are [lexicon] and "
+                "[domains.<id>] tables."
+            )
+    meta = data.get("lexicon", {})
+    if not isinstance(meta, Mapping):
+        raise ConfigError(f"{where}: 'lexicon' must be a table ([lexicon]).")
+    for key, value in meta.items():
+        if key not in _META_KEYS:
+            raise ConfigError(
+                f"{where}: unknown key {key!r} in [lexicon]; allowed keys are "
+                f"{', '.join(_META_KEYS)}."
+            )
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: [lexicon] {key} must be a string, not {value!r}.")
+    tables = data.get("domains")
+    if not isinstance(tables, Mapping) or not tables:
+        raise ConfigError(f"{where}: no domains; add at least one [domains.<id>] table.")
+    domains = [_build_domain(domain_id, table, where) for domain_id, table in tables.items()]
+    _check_overlaps(domains, where)
+    return Lexicon(
+        domains=tuple(domains),
+        name=meta.get("name", "" if source.startswith("<") else Path(source).stem),
+        version=meta.get("version", ""),
+        description=meta.get("description", ""),
+        language=meta.get("language", "en"),
+        source=source,
+    )
+
+
+def _build_domain(domain_id: Any, table: Any, where: str) -> Domain:
+    if not isinstance(domain_id, str) or not _DOMAIN_ID.fullmatch(domain_id):
+        raise ConfigError(
+            f"{where}: domain id {domain_id!r} must be a lower-case identifier (letters, digits "
+            "and _, starting with a letter), e.g. 'science_technology'."
+        )
+    if domain_id == OTHER:
+        raise ConfigError(
+            f"{where}: domain id 'other' is reserved for what no domain claims; rename it."
+        )
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: domain {domain_id!r} must be a table with a terms list.")
+    for key in table:
+        if key not in _DOMAIN_KEYS:
+            raise ConfigError(
+                f"{where}: unknown key {key!r} in domain {domain_id!r}; allowed keys are "
+                f"{', '.join(_DOMAIN_KEYS)}."
+            )
+    label = table.get("label", domain_id)
+    if not isinstance(label, str) or not label.strip():
+        raise ConfigError(f"{where}: domain {domain_id!r} key 'label' must be a non-empty string.")
+    year = table.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        raise ConfigError(
+            f"{where}: domain {domain_id!r} key 'year' must be an integer year, not {year!r}."
+        )
+    description = table.get("description", "")
+    if not isinstance(description, str):
+        raise ConfigError(f"{where}: domain {domain_id!r} key 'description' must be a string.")
+    terms = table.get("terms")
+    if terms is None or (isinstance(terms, list | tuple) and len(terms) == 0):
+        raise ConfigError(
+            f"{where}: domain {domain_id!r} has no terms; give it a non-empty 'terms' list or "
+            "remove the domain."
+        )
+    if not isinstance(terms, list | tuple):
+        raise ConfigError(
+            f"{where}: domain {domain_id!r} key 'terms' must be a list of strings, not "
+            f"{type(terms).__name__}."
+        )
+    clean: list[str] = []
+    seen: set[str] = set()
+    for term in terms:
+        if not isinstance(term, str) or not _raw_pieces(term):
+            raise ConfigError(
+                f"{where}: domain {domain_id!r} key 'terms' has {term!r}, which is not a term "
+                "(terms are strings with at least one letter or digit)."
+            )
+        written = " ".join(term.split())
+        if written.lower() in seen:
+            warnings.warn(
+                f"{where}: domain {domain_id!r} lists the term {written!r} twice; the second "
+                "is ignored.",
+                UserWarning,
+                stacklevel=4,
+            )
+            continue
+        seen.add(written.lower())
+        clean.append(written)
+    return Domain(id=domain_id, label=label.strip(), year=year, terms=tuple(clean),
+                  description=" ".join(description.split()))
+
+
+def _check_overlaps(domains: Sequence[Domain], where: str) -> None:
+    owner: dict[tuple[str, ...], tuple[str, str]] = {}
+    for domain in domains:
+        for term in domain.terms:
+            for key in _term_keys(term):
+                if key in owner and owner[key][0] != domain.id:
+                    other_domain, other_term = owner[key]
+                    same = other_term.lower() == term.lower()
+                    what = (
+                        f"the term {term!r}"
+                        if same
+                        else f"the terms {other_term!r} and {term!r} (the same after "
+                        "lemmatising)"
+                    )
+                    raise ConfigError(
+                        f"{where}: {what} in two domains, {other_domain!r} and {domain.id!r}; "
+                        "a term may belong to one domain only."
+                    )
+                owner.setdefault(key, (domain.id, term))
+
+
+# --------------------------------------------------------------------------------------------
+# Coverage
+
+
+def _texts_and_ids(data: Corpus | pd.DataFrame) -> tuple[list[str], list[str]]:
+    units = data if isinstance(data, pd.DataFrame) else getattr(data, "units", None)
+    if not isinstance(units, pd.DataFrame):
+        raise ConfigError(
+            "Expected a Corpus (from build_corpus) or a unit table (from read_corpus), not "
+            f"{type(data).__name__}."
+        )
+    for column in ("unit_id", "text"):
+        if column not in units.columns:
+            raise ConfigError(f"The unit table needs a {column!r} column; use read_corpus().")
+    return units["text"].astype(str).tolist(), units["unit_id"].astype(str).tolist()
+
+
+def lexicon_coverage(
+    data: Corpus | pd.DataFrame,
+    lexicon: Lexicon | None = None,
+    *,
+    level: Literal["term", "domain"] = "term",
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Which seed terms occur in a corpus, how often, and which domains have no evidence.
+
+    Occurrences are counted in the unit texts (see "How terms are matched" in
+    :mod:`corpus_tm.lexicon`), so they do not depend on the corpus vocabulary. For a
+    :class:`~corpus_tm.corpus.Corpus` the table also says whether a topic model can see the
+    term: whether some vocabulary term carries it.
+
+    Parameters
+    ----------
+    data : Corpus or pandas.DataFrame
+        A built corpus or a unit table with ``unit_id`` and ``text`` columns.
+    lexicon : Lexicon, optional
+        Defaults to :func:`default_lexicon`.
+    level : {"term", "domain"}, default "term"
+        One row per seed term, or one row per domain.
+    progress : bool, optional
+        Show a progress bar; by default only for large corpora.
+
+    Returns
+    -------
+    pandas.DataFrame
+        For ``level="term"``: ``domain, term, n_occurrences, n_units, in_vocabulary,
+        vocabulary_terms, domain_has_evidence``. For ``level="domain"``: ``domain, label,
+        year, n_terms, n_terms_found, n_occurrences, n_units, n_terms_in_vocabulary,
+        has_evidence``. ``in_vocabulary`` and ``n_terms_in_vocabulary`` are missing (``<NA>``)
+        for a unit table. Rows are in lexicon order.
+    """
+    if level not in ("term", "domain"):
+        raise ConfigError(f"level must be 'term' or 'domain', not {level!r}.")
+    lexicon = lexicon if lexicon is not None else default_lexicon()
+    texts, _ids = _texts_and_ids(data)
+    matcher = lexicon.matcher
+    hits = matcher.hit_matrix(texts, progress=progress)
+    n_occurrences = np.asarray(hits.sum(axis=0)).ravel()
+    n_units = np.asarray((hits > 0).sum(axis=0)).ravel()
+    domain_ids = lexicon.domain_ids
+    vocabulary_terms: list[list[str]] = [[] for _ in matcher.terms]
+    has_vocabulary = not isinstance(data, pd.DataFrame)
+    if has_vocabulary:
+        index_of = {pair: i for i, pair in enumerate(matcher.terms)}
+        for token, pair in lexicon.match_vocabulary(data.vocabulary).items():
+            vocabulary_terms[index_of[pair]].append(token)
+    terms = pd.DataFrame(
+        {
+            "domain": [d for d, _ in matcher.terms],
+            "term": [t for _, t in matcher.terms],
+            "n_occurrences": n_occurrences.astype(np.int64),
+            "n_units": n_units.astype(np.int64),
+            "in_vocabulary": pd.array(
+                [bool(v) if has_vocabulary else pd.NA for v in vocabulary_terms],
+                dtype="boolean",
+            ),
+            "vocabulary_terms": ["; ".join(sorted(v)) for v in vocabulary_terms],
+        }
+    )
+    domain_hits = hits @ matcher.domain_matrix(len(domain_ids))
+    domain_units = np.asarray((domain_hits > 0).sum(axis=0)).ravel().astype(np.int64)
+    evidence = terms.groupby("domain", sort=False)["n_occurrences"].sum() > 0
+    terms["domain_has_evidence"] = terms["domain"].map(evidence).astype(bool)
+    if level == "term":
+        return terms
+    grouped = terms.groupby("domain", sort=False)
+    summary = pd.DataFrame(
+        {
+            "domain": domain_ids,
+            "label": [d.label for d in lexicon.domains],
+            "year": pd.array([d.year for d in lexicon.domains], dtype="Int64"),
+            "n_terms": grouped.size().reindex(domain_ids).to_numpy(),
+            "n_terms_found": grouped["n_occurrences"]
+            .apply(lambda s: int((s > 0).sum()))
+            .reindex(domain_ids)
+            .to_numpy(),
+            "n_occurrences": grouped["n_occurrences"].sum().reindex(domain_ids).to_numpy(),
+            "n_units": domain_units,
+            "n_terms_in_vocabulary": pd.array(
+                grouped["in_vocabulary"].sum().reindex(domain_ids).tolist()
+                if has_vocabulary
+                else [pd.NA] * len(domain_ids),
+                dtype="Int64",
+            ),
+        }
+    )
+    summary["has_evidence"] = summary["n_occurrences"] > 0
+    return summary

@@ -63,8 +63,19 @@ Level = Literal["document", "part", "section"]
 Interval = Literal["bootstrap", "seeds", "both", "none"]
 
 _SECTION_COLUMNS = [
-    "method", "level", "doc_id", "section", "label", "order", "domain", "share", "lower",
-    "upper", "n_units", "n_tokens", "interval",
+    "method",
+    "level",
+    "doc_id",
+    "section",
+    "label",
+    "order",
+    "domain",
+    "share",
+    "lower",
+    "upper",
+    "n_units",
+    "n_tokens",
+    "interval",
 ]
 _NAME = re.compile(r"^(?P<doc>.+?)(?:/(?P<part>\d+)(?:\.(?P<section>\d+))?)?$")
 
@@ -128,8 +139,12 @@ def _group_keys(units: pd.DataFrame, level: Level) -> tuple[np.ndarray, pd.DataF
     """Group index of each unit and one row per group: doc_id, section, label, order."""
     if level not in ("document", "part", "section"):
         raise ConfigError(f"level must be 'document', 'part' or 'section', not {level!r}.")
-    _check_columns(units, ["doc_id"] + (["part"] if level != "document" else [])
-                   + (["section"] if level == "section" else []))
+    _check_columns(
+        units,
+        ["doc_id"]
+        + (["part"] if level != "document" else [])
+        + (["section"] if level == "section" else []),
+    )
     doc = units["doc_id"].astype(str).to_numpy()
     if level == "document":
         section = np.full(len(units), "", dtype=object)
@@ -143,8 +158,10 @@ def _group_keys(units: pd.DataFrame, level: Level) -> tuple[np.ndarray, pd.DataF
         if "part_title" in units.columns:
             titles = units["part_title"].fillna("").astype(str).to_numpy(dtype=object)
             label = np.array(
-                [f"{lab} {_shorten(t)}" if t and t != lab else lab
-                 for lab, t in zip(label, titles, strict=True)],
+                [
+                    f"{lab} {_shorten(t)}" if t and t != lab else lab
+                    for lab, t in zip(label, titles, strict=True)
+                ],
                 dtype=object,
             )
     else:
@@ -304,12 +321,13 @@ def section_shares(
     upper = np.full((len(groups), n_domains), np.nan)
     n_units = np.zeros(len(groups), dtype=np.int64)
     small: list[str] = []
-    names = [f"{d}/{s}".rstrip("/") for d, s in zip(groups["doc_id"], groups["section"],
-                                                     strict=True)]
+    names = [
+        f"{d}/{s}".rstrip("/") for d, s in zip(groups["doc_id"], groups["section"], strict=True)
+    ]
     by_group = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[by_group], np.arange(len(groups) + 1))
     for g in range(len(groups)):
-        rows = by_group[bounds[g]:bounds[g + 1]]
+        rows = by_group[bounds[g] : bounds[g + 1]]
         n = len(rows)
         n_units[g] = n
         wg = w[rows]
@@ -491,9 +509,7 @@ def domain_evidence(
         sentence_rows,
         columns=["unit_id", "label", "sentence", "score", "share", "terms", "text"],
     )
-    sentence_table = sentence_table.sort_values(
-        ["score", "share"], ascending=False, kind="stable"
-    )
+    sentence_table = sentence_table.sort_values(["score", "share"], ascending=False, kind="stable")
     return Evidence(
         method=shares.method,
         section=name,
@@ -696,8 +712,9 @@ def compare_profiles(
     mask_a, name_a = _select(units, a)
     mask_b, name_b = _select(units, b)
     if (mask_a & mask_b).any():
-        raise ConfigError(f"Sections {name_a!r} and {name_b!r} share units; compare disjoint "
-                          "sections.")
+        raise ConfigError(
+            f"Sections {name_a!r} and {name_b!r} share units; compare disjoint sections."
+        )
     pa = _profile(values[mask_a], w[mask_a], include_other)
     pb = _profile(values[mask_b], w[mask_b], include_other)
     distance = _distance(pa, pb)
@@ -707,9 +724,7 @@ def compare_profiles(
         mask_base, name_base = _select(units, baseline)
         if (mask_base & mask_a).any():
             raise ConfigError(f"baseline {name_base!r} shares units with {name_a!r}.")
-        baseline_distance = _distance(
-            pa, _profile(values[mask_base], w[mask_base], include_other)
-        )
+        baseline_distance = _distance(pa, _profile(values[mask_base], w[mask_base], include_other))
         pool = np.flatnonzero(mask_b | mask_base)
     else:
         pool = np.flatnonzero(~mask_a)
@@ -735,4 +750,3 @@ def compare_profiles(
             "n_perm": [int(n_perm)],
         }
     )
-

@@ -132,8 +132,12 @@ def entry_path(cache_dir: str | os.PathLike[str], kind: str, key: str) -> Path:
 
 
 def _check_name(name: str, what: str) -> None:
-    if not name or not isinstance(name, str) or name.startswith(".") or "/" in name or (
-        os.sep in name
+    if (
+        not name
+        or not isinstance(name, str)
+        or name.startswith(".")
+        or "/" in name
+        or (os.sep in name)
     ):
         raise ConfigError(f"cache {what} {name!r} must be a plain folder name (no '/', no '.').")
 
@@ -220,8 +224,9 @@ def _update(digest: Any, part: Any) -> None:
 
 
 def _canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=True)
+    return json.dumps(
+        data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=True
+    )
 
 
 # --------------------------------------------------------------------------------------------

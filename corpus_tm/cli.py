@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 
 import pandas as pd
@@ -44,6 +45,83 @@ def _sections(args: argparse.Namespace) -> None:
         _print_table(sections.furniture)
 
 
+def _figures(args: argparse.Namespace) -> None:
+    import time
+
+    from corpus_tm.figures import make_figures
+
+    start = time.perf_counter()
+    manifest = make_figures(args.study, output=args.output, progress=not args.quiet)
+    seconds = time.perf_counter() - start
+    files = manifest["files"]
+    print(
+        f"wrote {len(files)} files and MANIFEST.json in {seconds:.1f} s "
+        f"(recommended k = {manifest['recommended_k']})"
+    )
+    if args.verbose:
+        _print_table(pd.DataFrame({"file": list(files), "sha256": list(files.values())}))
+
+
+def _corpus_from(path: str, args: argparse.Namespace):
+    from corpus_tm.preprocessing import build_corpus
+    from corpus_tm.sectioning import read_corpus
+
+    units = read_corpus(path, unit=args.unit)
+    return build_corpus(units, n_jobs=args.n_jobs, progress=not args.quiet)
+
+
+def _parse_ints(text: str) -> list[int]:
+    values: list[int] = []
+    for piece in text.split(","):
+        if "-" in piece:
+            low, high = piece.split("-", 1)
+            values.extend(range(int(low), int(high) + 1))
+        else:
+            values.append(int(piece))
+    return values
+
+
+def _sweep(args: argparse.Namespace) -> None:
+    from corpus_tm.evaluation import recommend_k, stability, sweep
+
+    corpus = _corpus_from(args.path, args)
+    runs = sweep(
+        corpus,
+        method=args.method,
+        n_topics=args.k,
+        seeds=args.seeds,
+        n_jobs=args.n_jobs,
+        progress=not args.quiet,
+    )
+    stable = stability(runs)
+    recommendation = recommend_k(runs, stability_result=stable)
+    _print_table(recommendation.table.round(4))
+    print(f"\nrecommended k = {recommendation.k}")
+
+
+def _topics(args: argparse.Namespace) -> None:
+    from corpus_tm.domains import map_topics
+    from corpus_tm.models import fit_model
+
+    corpus = _corpus_from(args.path, args)
+    model = fit_model(corpus, args.method, args.k, random_state=args.random_state)
+    mapping = map_topics(model)
+    terms = model.top_terms(args.n_terms).groupby("topic")["term"].agg(", ".join)
+    table = mapping[["topic", "domain", "score", "runner_up", "margin"]].copy()
+    table["top_terms"] = table["topic"].map(terms)
+    _print_table(table.round(3))
+
+
+def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="folder of .txt/.md files, or a CSV/JSONL/Parquet file")
+    parser.add_argument(
+        "--unit", default="paragraph", choices=["paragraph", "section", "sentences"]
+    )
+    parser.add_argument("--method", default="nmf", choices=["nmf", "lda"])
+    parser.add_argument("--n-jobs", type=int, default=1, help="processes to use")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``corpus-tm`` command."""
     parser = argparse.ArgumentParser(
@@ -71,20 +149,85 @@ def build_parser() -> argparse.ArgumentParser:
         "--furniture", action="store_true", help="also print the page furniture that was removed"
     )
     sections.set_defaults(handler=_sections)
+
+    figures = commands.add_parser(
+        "figures",
+        help="rebuild every figure of a study (PNG, SVG, CSV data, MANIFEST.json)",
+        description="Run a study file (TOML) and write its figures, the data behind each and "
+        "MANIFEST.json into the study's figures folder. Built corpora and fitted "
+        "models are cached, so a second run is fast.",
+    )
+    figures.add_argument(
+        "study", nargs="?", default="study.toml", help="study file (default: study.toml)"
+    )
+    figures.add_argument(
+        "--output", default=None, help="write here instead of the study's figures.output"
+    )
+    figures.add_argument("--quiet", action="store_true", help="no progress bars")
+    figures.add_argument("--verbose", action="store_true", help="list the files written")
+    figures.set_defaults(handler=_figures)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="fit models over k and seeds and recommend the number of topics",
+        description="Fit a model for every k and seed and print coherence, diversity and "
+        "stability per k, and the recommended k.",
+    )
+    _add_corpus_options(sweep)
+    sweep.add_argument(
+        "--k",
+        type=_parse_ints,
+        default=list(range(3, 13)),
+        help="numbers of topics, e.g. 3-12 or 4,6,8 (default 3-12)",
+    )
+    sweep.add_argument(
+        "--seeds",
+        type=_parse_ints,
+        default=[1, 2, 3],
+        help="random seeds, e.g. 1-5 (default 1,2,3)",
+    )
+    sweep.set_defaults(handler=_sweep)
+
+    topics = commands.add_parser(
+        "topics",
+        help="fit one model and print top terms and mapped domains",
+        description="Fit one LDA or NMF model and print each topic's top terms, its best "
+        "security domain, score, runner-up and margin.",
+    )
+    _add_corpus_options(topics)
+    topics.add_argument("--k", type=int, default=8, help="number of topics (default 8)")
+    topics.add_argument("--random-state", type=int, default=1)
+    topics.add_argument("--n-terms", type=int, default=8)
+    topics.set_defaults(handler=_topics)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Errors a user can cause (:class:`~corpus_tm.errors.CorpusTmError`, and files or folders
+    that cannot be read or written) are printed as one line with exit status 2; warnings are
+    printed as one line each.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    prefix = f"corpus-tm {args.command}"
+
+    def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"{prefix}: {category.__name__}: {message}", file=sys.stderr)
+
     try:
-        args.handler(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = show_warning
+            args.handler(args)
     except CorpusTmError as exc:
-        print(f"corpus-tm {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prefix}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a disk full, a folder that cannot be written
+        print(f"{prefix}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"corpus-tm {args.command}: interrupted", file=sys.stderr)
+        print(f"{prefix}: interrupted", file=sys.stderr)
         return 130
     return 0
 

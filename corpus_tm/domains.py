@@ -117,9 +117,9 @@ class DomainShares:
                 f"shares columns must be the lexicon domains plus 'other' ({expected}), not "
                 f"{list(self.shares.columns)}."
             )
-        if len(self.units) != len(self.shares) or list(
-            self.units["unit_id"].astype(str)
-        ) != list(self.shares.index):
+        if len(self.units) != len(self.shares) or list(self.units["unit_id"].astype(str)) != list(
+            self.shares.index
+        ):
             raise ConfigError("shares and units must list the same unit ids in the same order.")
         values = self.shares.to_numpy(dtype=float)
         if values.size and (
@@ -141,8 +141,10 @@ class DomainShares:
 
     def tidy(self) -> pd.DataFrame:
         """Long form: one row per unit and domain, ``method, doc_id, unit_id, domain, share``."""
-        long = self.shares.rename_axis("unit_id").reset_index().melt(
-            id_vars="unit_id", var_name="domain", value_name="share"
+        long = (
+            self.shares.rename_axis("unit_id")
+            .reset_index()
+            .melt(id_vars="unit_id", var_name="domain", value_name="share")
         )
         doc_of = dict(zip(self.units["unit_id"].astype(str), self.units["doc_id"], strict=True))
         long.insert(0, "doc_id", long["unit_id"].map(doc_of))
@@ -235,9 +237,7 @@ def _topic_scores(
     return mass, scores
 
 
-def _best_two(
-    scores: np.ndarray, mass: np.ndarray, domain_ids: Sequence[str]
-) -> pd.DataFrame:
+def _best_two(scores: np.ndarray, mass: np.ndarray, domain_ids: Sequence[str]) -> pd.DataFrame:
     n_domains = scores.shape[1]
     order = np.argsort(-scores, axis=1, kind="stable")
     rows = np.arange(scores.shape[0])
@@ -247,8 +247,7 @@ def _best_two(
     second_score = scores[rows, second] if n_domains > 1 else np.zeros(len(rows))
     return pd.DataFrame(
         {
-            "best": [domain_ids[i] if s > 0 else "" for i, s in zip(best, best_score,
-                                                                    strict=True)],
+            "best": [domain_ids[i] if s > 0 else "" for i, s in zip(best, best_score, strict=True)],
             "score": best_score,
             "mass": mass[rows, best],
             "runner_up": [
@@ -382,8 +381,16 @@ def seed_prior(
             }
         )
     for topic in range(len(present), n_topics):
-        rows.append({"topic": topic, "domain": OTHER, "source": "free", "n_seeds": 0,
-                     "seed_count": 0, "seeds": ""})
+        rows.append(
+            {
+                "topic": topic,
+                "domain": OTHER,
+                "source": "free",
+                "n_seeds": 0,
+                "seed_count": 0,
+                "seeds": "",
+            }
+        )
     return prior, pd.DataFrame(rows)
 
 
@@ -458,8 +465,12 @@ def fit_seeded_lda(
 
     lexicon = lexicon if lexicon is not None else default_lexicon()
     prior, topics = seed_prior(
-        corpus, lexicon, n_free_topics=n_free_topics, seed_weight=seed_weight,
-        min_seed_count=min_seed_count, eta=eta,
+        corpus,
+        lexicon,
+        n_free_topics=n_free_topics,
+        seed_weight=seed_weight,
+        min_seed_count=min_seed_count,
+        eta=eta,
     )
     model = fit_lda(
         corpus,
@@ -488,8 +499,9 @@ def fit_seeded_lda(
     if drifted.any():
         names = [
             f"{d} ({m:.2f})"
-            for d, m in zip(mapping.loc[drifted, "domain"], mapping.loc[drifted, "mass"],
-                            strict=True)
+            for d, m in zip(
+                mapping.loc[drifted, "domain"], mapping.loc[drifted, "mass"], strict=True
+            )
         ]
         warnings.warn(
             f"{len(names)} seeded topics drifted away from their domain: their own seed terms "
@@ -599,8 +611,11 @@ def map_topics(
         raise ConfigError(f"score must be 'lift' or 'mass', not {score!r}.")
     if min_score is None:
         min_score = 1.5 if score == "lift" else 0.02
-    for name, value in (("min_score", min_score), ("min_mass", min_mass),
-                        ("min_margin", min_margin)):
+    for name, value in (
+        ("min_score", min_score),
+        ("min_mass", min_mass),
+        ("min_margin", min_margin),
+    ):
         if not isinstance(value, int | float | np.number) or not (
             np.isfinite(value) and value >= 0
         ):
@@ -608,9 +623,7 @@ def map_topics(
     _, topic_term = _model_frames(model)
     mass, scores = _topic_scores(model, lexicon, score, min_mass)
     best = _best_two(scores, mass, lexicon.domain_ids)
-    weak = (
-        (best["score"] <= 0) | (best["score"] < min_score) | (best["margin"] < min_margin)
-    )
+    weak = (best["score"] <= 0) | (best["score"] < min_score) | (best["margin"] < min_margin)
     auto = best["best"].where(~weak, OTHER)
     mapping = pd.DataFrame(
         {
@@ -644,8 +657,12 @@ def map_topics(
             mapping.loc[rows, "domain"] = domain
             mapping.loc[rows, "overridden"] = True
     mapping.attrs.update(
-        {"score": score, "min_score": float(min_score), "min_mass": float(min_mass),
-         "min_margin": float(min_margin)}
+        {
+            "score": score,
+            "min_score": float(min_score),
+            "min_mass": float(min_mass),
+            "min_margin": float(min_margin),
+        }
     )
     return mapping
 
@@ -694,11 +711,12 @@ def domain_shares(
     overrides = {}
     if "overridden" in mapping.columns:
         chosen = mapping[mapping["overridden"].astype(bool)]
-        overrides = {int(t): str(d) for t, d in zip(chosen["topic"], chosen["domain"],
-                                                     strict=True)}
+        overrides = {int(t): str(d) for t, d in zip(chosen["topic"], chosen["domain"], strict=True)}
     params = {
-        "model": {"method": getattr(model, "method", ""),
-                  "params": dict(getattr(model, "params", {}) or {})},
+        "model": {
+            "method": getattr(model, "method", ""),
+            "params": dict(getattr(model, "params", {}) or {}),
+        },
         "mapping": dict(mapping.attrs),
         "overrides": overrides,
         "lexicon": _lexicon_params(lexicon),
@@ -753,8 +771,7 @@ def _shares_from_mapping(
 ) -> pd.DataFrame:
     doc_topic, _ = _model_frames(model)
     columns = [*lexicon.domain_ids, OTHER]
-    domain_of = dict(zip(mapping["topic"].astype(int), mapping["domain"].astype(str),
-                         strict=True))
+    domain_of = dict(zip(mapping["topic"].astype(int), mapping["domain"].astype(str), strict=True))
     topics = [int(t) for t in doc_topic.columns]
     unmapped = [t for t in topics if t not in domain_of]
     if unmapped:
@@ -902,8 +919,9 @@ def sentence_domain_scores(
         if len(pieces) > 1:
             phrases.setdefault(pieces, token)
     max_len = max((len(p) for p in phrases), default=1)
-    domain_of = dict(zip(shares.mapping["topic"].astype(int),
-                         shares.mapping["domain"].astype(str), strict=True))
+    domain_of = dict(
+        zip(shares.mapping["topic"].astype(int), shares.mapping["domain"].astype(str), strict=True)
+    )
     columns = [*lexicon.domain_ids, OTHER]
     assign = np.zeros((topic_term.shape[0], n_columns))
     for k, topic in enumerate(topic_term.index):
@@ -939,7 +957,7 @@ def _sentence_tokens(
     i = 0
     while i < len(pieces):
         for length in range(min(max_len, len(pieces) - i), 1, -1):
-            token = phrases.get(tuple(pieces[i:i + length]))
+            token = phrases.get(tuple(pieces[i : i + length]))
             if token is not None:
                 tokens.append(token)
                 i += length

@@ -84,8 +84,23 @@ _PIECE = re.compile(r"[^\W_]+")
 _POSSESSIVE = re.compile(r"\s?['\u2019]s\b")
 # gensim's ENGLISH_CONNECTOR_WORDS: the words gensim Phrases lets into a phrase.
 _CONNECTORS = frozenset(
-    {"a", "an", "the", "for", "of", "with", "without", "and", "or", "to", "from", "by", "on",
-     "at", "in"}
+    {
+        "a",
+        "an",
+        "the",
+        "for",
+        "of",
+        "with",
+        "without",
+        "and",
+        "or",
+        "to",
+        "from",
+        "by",
+        "on",
+        "at",
+        "in",
+    }
 )
 _PROGRESS_UNITS = 20_000
 
@@ -231,8 +246,13 @@ class Lexicon:
         ``token`` is the term in corpus token form (:func:`normalize_term`).
         """
         rows = [
-            {"domain": d.id, "label": d.label, "year": d.year, "term": t,
-             "token": normalize_term(t)}
+            {
+                "domain": d.id,
+                "label": d.label,
+                "year": d.year,
+                "term": t,
+                "token": normalize_term(t),
+            }
             for d in self.domains
             for t in d.terms
         ]
@@ -293,7 +313,7 @@ class _Matcher:
             step = 1
             for length in lengths.get(pieces[i], ()):
                 if i + length <= n:
-                    term = key_to_term.get(tuple(pieces[i:i + length]))
+                    term = key_to_term.get(tuple(pieces[i : i + length]))
                     if term is not None:
                         found.append((i, i + length, term))
                         step = length
@@ -320,9 +340,7 @@ class _Matcher:
         domain_term = self.terms[term_of[winners[0]]]
         return domain_term
 
-    def hit_matrix(
-        self, texts: Sequence[str], *, progress: bool | None = None
-    ) -> sp.csr_matrix:
+    def hit_matrix(self, texts: Sequence[str], *, progress: bool | None = None) -> sp.csr_matrix:
         """Counts of each seed term in each text (texts x terms, CSR int64)."""
         show = len(texts) >= _PROGRESS_UNITS if progress is None else progress
         indptr = [0]
@@ -530,8 +548,13 @@ def _build_domain(domain_id: Any, table: Any, where: str) -> Domain:
             continue
         seen.add(written.lower())
         clean.append(written)
-    return Domain(id=domain_id, label=label.strip(), year=year, terms=tuple(clean),
-                  description=" ".join(description.split()))
+    return Domain(
+        id=domain_id,
+        label=label.strip(),
+        year=year,
+        terms=tuple(clean),
+        description=" ".join(description.split()),
+    )
 
 
 def _check_overlaps(domains: Sequence[Domain], where: str) -> None:
@@ -545,8 +568,7 @@ def _check_overlaps(domains: Sequence[Domain], where: str) -> None:
                     what = (
                         f"the term {term!r}"
                         if same
-                        else f"the terms {other_term!r} and {term!r} (the same after "
-                        "lemmatising)"
+                        else f"the terms {other_term!r} and {term!r} (the same after lemmatising)"
                     )
                     raise ConfigError(
                         f"{where}: {what} in two domains, {other_domain!r} and {domain.id!r}; "

@@ -9,7 +9,9 @@ normalised by :func:`normalize_text`.
 
 from __future__ import annotations
 
+import csv
 import fnmatch
+import io
 import os
 import re
 import unicodedata
@@ -101,8 +103,9 @@ def normalize_text(text: str) -> str:
 def decode_bytes(data: bytes, *, source: str = "<bytes>", encoding: str | None = None) -> str:
     """Decode a file's bytes, detecting the encoding where that can be done reliably.
 
-    With ``encoding=None``: a byte-order mark decides (UTF-8, UTF-16, UTF-32); otherwise UTF-8
-    is tried; UTF-16 without a BOM is recognised by its zero bytes; GB18030/GBK, Big5 and the
+    With ``encoding=None``: a byte-order mark decides (UTF-8, UTF-16, UTF-32); otherwise
+    UTF-16 without a BOM is recognised by its zero bytes (other bytes with zeros are binary),
+    then UTF-8 is tried; GB18030/GBK, Big5 and the
     common Western single-byte encodings are accepted when charset-normalizer is confident, with
     a warning that names the encoding it chose. Anything else is an error.
 
@@ -145,21 +148,26 @@ def decode_bytes(data: bytes, *, source: str = "<bytes>", encoding: str | None =
                     f"{source}: starts with a {codec} byte-order mark but is not valid {codec} "
                     f"({exc}). Pass encoding= with the file's real encoding."
                 ) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    utf16 = _guess_utf16_without_bom(data)
-    if utf16 is not None:
-        try:
-            return data.decode(utf16)
-        except UnicodeDecodeError:
-            pass
     if b"\x00" in data[:4096]:
+        # Zero bytes: UTF-16 without a BOM, or binary. (ASCII-range UTF-16 is valid UTF-8 too,
+        # full of NUL characters, so this comes before UTF-8 is tried.)
+        utf16 = _guess_utf16_without_bom(data)
+        if utf16 is not None:
+            try:
+                text = data.decode(utf16)
+            except UnicodeDecodeError:
+                pass
+            else:
+                if _looks_like_text(text):
+                    return text
         raise InputError(
             f"{source}: looks like a binary file (it contains zero bytes). Remove it from the "
             "folder, or pass encoding= if it is text in a UTF-16/UTF-32 encoding."
         )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
     detected = _detect_with_charset_normalizer(data)
     if detected is not None:
         warnings.warn(
@@ -187,6 +195,17 @@ def _guess_utf16_without_bom(data: bytes) -> str | None:
     if even_zeros > 0.3 and odd_zeros < 0.05:
         return "utf-16-be"
     return None
+
+
+def _looks_like_text(text: str) -> bool:
+    """Few control, unassigned or private-use characters (decoded binary has many)."""
+    sample = text[:20_000]
+    odd = sum(
+        1
+        for c in sample
+        if unicodedata.category(c) in ("Cc", "Cn", "Co", "Cs") and c not in "\t\n\r\f\v"
+    )
+    return odd <= 0.02 * len(sample)
 
 
 def _detect_with_charset_normalizer(data: bytes) -> str | None:
@@ -266,10 +285,10 @@ def load_documents(
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(
-            f"{path}: no such file or folder. Check the path (it is relative to "
-            f"the current folder, {Path.cwd()})."
+        where = (
+            "" if path.is_absolute() else f" (it is relative to the current folder, {Path.cwd()})"
         )
+        raise InputError(f"{path}: no such file or folder. Check the path{where}.")
     if path.is_dir():
         documents = _load_folder(path, encoding=encoding, id_column=id_column, exclude=exclude)
     elif path.suffix.lower() in TABLE_SUFFIXES:
@@ -296,13 +315,25 @@ def load_documents(
 def _load_folder(
     folder: Path, *, encoding: str | None, id_column: str, exclude: Sequence[str]
 ) -> pd.DataFrame:
-    files = sorted(
+    candidates = sorted(
         p
         for p in folder.iterdir()
         if p.is_file()
-        and p.suffix.lower() in TEXT_SUFFIXES
+        and not p.name.startswith(".")
+        and p.name != METADATA_FILE
         and not any(fnmatch.fnmatch(p.name, pattern) for pattern in exclude)
     )
+    files = [p for p in candidates if p.suffix.lower() in TEXT_SUFFIXES]
+    skipped = [p.name for p in candidates if p.suffix.lower() not in TEXT_SUFFIXES]
+    if skipped:
+        shown = ", ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else "")
+        warnings.warn(
+            f"{folder}: skipped {len(skipped)} file(s) that are not .txt or .md documents: "
+            f"{shown}. Convert them to UTF-8 text (.txt) to include them, or move them out of "
+            "the folder.",
+            UserWarning,
+            stacklevel=3,
+        )
     metadata_path = folder / METADATA_FILE
     metadata = _read_metadata(metadata_path, id_column) if metadata_path.exists() else None
     if metadata is not None and "file" in metadata.columns:
@@ -336,11 +367,13 @@ def _load_folder(
     if metadata is None:
         return documents.drop(columns="file")
     if "file" in metadata.columns:
-        extra = metadata.drop(columns=[c for c in ("doc_id",) if c not in metadata.columns])
-        merged = documents.drop(columns="doc_id").merge(extra, on="file", how="left")
+        merged = documents.drop(columns="doc_id").merge(metadata, on="file", how="left")
         if "doc_id" in metadata.columns:
-            merged["doc_id"] = merged["doc_id"].fillna(
-                merged["file"].map(lambda name: Path(name).stem)
+            # files metadata.csv does not list, or lists with an empty doc_id: the file name
+            merged["doc_id"] = (
+                merged["doc_id"]
+                .replace("", pd.NA)
+                .fillna(merged["file"].map(lambda name: Path(name).stem))
             )
         else:
             merged["doc_id"] = merged["file"].map(lambda name: Path(name).stem)
@@ -356,6 +389,14 @@ def _load_folder(
                 "metadata.csv is joined on file names without suffix; fix the ids or add a "
                 "'file' column."
             )
+        unlisted = sorted(set(documents["doc_id"]) - set(metadata["doc_id"]))
+        if unlisted:
+            warnings.warn(
+                f"{metadata_path}: documents that metadata.csv does not list are loaded "
+                f"without metadata: {', '.join(unlisted)}.",
+                UserWarning,
+                stacklevel=3,
+            )
         merged = documents.merge(metadata, on="doc_id", how="left")
     merged = merged.drop(columns="file")
     front = ["doc_id", "source", "text"]
@@ -364,11 +405,15 @@ def _load_folder(
 
 def _read_metadata(path: Path, id_column: str) -> pd.DataFrame:
     try:
-        metadata = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
+        _check_row_lengths(path, text)
+        metadata = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot be read as CSV ({exc}). Save it as UTF-8 CSV.") from None
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty. Remove it or add a header row.") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}).") from None
     if id_column != "doc_id" and id_column in metadata.columns:
         metadata = metadata.rename(columns={id_column: "doc_id"})
     if "file" not in metadata.columns and "doc_id" not in metadata.columns:
@@ -402,12 +447,13 @@ def _load_table(
             table = pd.read_parquet(path)
         else:
             text = decode_bytes(path.read_bytes(), source=str(path), encoding=encoding)
-            from io import StringIO
-
             if suffix == ".csv":
-                table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+                _check_row_lengths(path, text)
+                table = pd.read_csv(
+                    io.StringIO(text), dtype=str, keep_default_na=False, index_col=False
+                )
             else:
-                table = pd.read_json(StringIO(text), lines=True, dtype=False)
+                table = pd.read_json(io.StringIO(text), lines=True, dtype=False)
     except (ValueError, OSError) as exc:
         if isinstance(exc, InputError):
             raise
@@ -444,10 +490,38 @@ def _load_table(
     return table[front + [c for c in table.columns if c not in front]]
 
 
+def _check_row_lengths(path: Path, text: str) -> None:
+    """Every row of a CSV file has as many fields as its header (pandas would shift them)."""
+    # the csv module refuses fields over 128 KiB by default; a text column can be longer
+    csv.field_size_limit(max(csv.field_size_limit(), min(len(text) + 1, 2**31 - 1)))
+    rows = csv.reader(io.StringIO(text))
+    try:
+        header = next(rows, [])
+        bad = [
+            f"line {rows.line_num} has {len(row)}"
+            for row in rows
+            if row and any(field.strip() for field in row) and len(row) != len(header)
+        ]
+    except csv.Error as exc:
+        raise InputError(
+            f"{path}: cannot be read as CSV (line {rows.line_num}: {exc}). Save it as UTF-8 CSV."
+        ) from None
+    if bad:
+        raise InputError(
+            f"{path}: the header has {len(header)} columns but {'; '.join(bad[:5])}"
+            f"{' ...' if len(bad) > 5 else ''}. Quote fields that contain commas, or fix the "
+            "rows."
+        )
+
+
 def _check_documents(documents: pd.DataFrame) -> None:
     duplicated = documents["doc_id"][documents["doc_id"].duplicated()].unique().tolist()
     if duplicated:
+        where = [
+            f"{doc_id!s} ({', '.join(documents.loc[documents['doc_id'] == doc_id, 'source'])})"
+            for doc_id in duplicated[:5]
+        ]
         raise InputError(
-            f"duplicate doc_id values: {', '.join(map(str, duplicated))}. Each document needs its "
-            "own id: rename the files or fix the doc_id column."
+            f"duplicate doc_id values: {'; '.join(where)}{' ...' if len(duplicated) > 5 else ''}. "
+            "Each document needs its own id: rename the files or fix the doc_id column."
         )

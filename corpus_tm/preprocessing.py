@@ -123,8 +123,7 @@ def _normalise_term(term: str) -> str:
 def _word_tuple(value: Any, name: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise ConfigError(
-            f"{name} must be a list of words, such as ['xinhua', 'rule of law'], not "
-            f"{value!r}."
+            f"{name} must be a list of words, such as ['xinhua', 'rule of law'], not {value!r}."
         )
     words = []
     for item in value:
@@ -310,9 +309,7 @@ def _settings_from(
     if isinstance(settings, Mapping):
         return _settings_from(None, {**settings, **overrides})
     if not isinstance(settings, PreprocessSettings):
-        raise ConfigError(
-            f"settings must be a PreprocessSettings, not {type(settings).__name__}."
-        )
+        raise ConfigError(f"settings must be a PreprocessSettings, not {type(settings).__name__}.")
     return dataclasses.replace(settings, **overrides) if overrides else settings
 
 
@@ -721,13 +718,16 @@ def _term_tokens(
         )
         logger.debug(
             "phrase layer %d: %d new phrases in %.2fs",
-            layer + 1, len(names) - before, time.perf_counter() - started,
+            layer + 1,
+            len(names) - before,
+            time.perf_counter() - started,
         )
     # Single words become their lemma; phrases keep their words as written.
     terms = lemmas + names[len(lemmas) :]
     first: dict[str, int] = {}
     canonical = np.fromiter(
-        (first.setdefault(term, i) for i, term in enumerate(terms)), dtype=np.int64,
+        (first.setdefault(term, i) for i, term in enumerate(terms)),
+        dtype=np.int64,
         count=len(terms),
     )
     unit_of = np.cumsum(ids == _UNIT) - 1
@@ -871,9 +871,7 @@ def _check_units(units: Any, text_column: str) -> tuple[list[str], list[str]]:
     return unit_ids, texts
 
 
-def corpus_key(
-    unit_ids: Sequence[str], texts: Sequence[str], settings: PreprocessSettings
-) -> str:
+def corpus_key(unit_ids: Sequence[str], texts: Sequence[str], settings: PreprocessSettings) -> str:
     """Cache key and fingerprint of the corpus built from these units with these settings.
 
     A sha256 over the unit ids, the texts, the settings, the corpus_tm version and
@@ -948,7 +946,10 @@ def _build(
     )
     logger.info(
         "built corpus: %d units, %d terms, %d tokens (no_below=%d)",
-        n_units, len(vocabulary), final.size, no_below,
+        n_units,
+        len(vocabulary),
+        final.size,
+        no_below,
     )
     return Corpus(
         units=units.reset_index(drop=True),

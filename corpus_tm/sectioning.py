@@ -12,7 +12,9 @@ Out: :class:`Sections` with three tidy tables:
     ``section``, ``part`` (a part without sub-sections), ``closing`` or ``body`` (a document
     without headings). ``line`` is the unit's first line in the file.
 ``headings``
-    every heading recognised: ``doc_id, line, level, number, title, style``.
+    every heading recognised: ``doc_id, line, level, number, title, style``. ``level`` is
+    ``part`` or ``section``, or for Markdown headings outside the part/sub-section levels
+    ``title`` (a lone ``# Title``) or ``subheading`` (``###`` and deeper), numbered 0.
 ``furniture``
     every line or paragraph removed as page furniture: ``doc_id, line, text, reason``.
 
@@ -48,7 +50,7 @@ from typing import Literal
 
 import pandas as pd
 
-from corpus_tm.errors import ConfigError
+from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.furniture import (
     DEFAULT_CAPTION_RULES,
     DEFAULT_LINE_RULES,
@@ -440,10 +442,16 @@ def split_sections(
     Sections
         ``units``, ``headings`` and ``furniture`` tables.
 
+    Raises
+    ------
+    InputError
+        When no document gives a text unit (every line is a heading, furniture or blank).
+
     Warns
     -----
     UserWarning
-        When documents have no heading at all (each becomes one section).
+        When documents have no heading at all (each becomes one section), or when some
+        documents give no text unit.
     """
     rules = rules or SectioningRules()
     if unit not in ("paragraph", "section", "sentences"):
@@ -467,14 +475,31 @@ def split_sections(
     heading_rows: list[dict] = []
     furniture_rows: list[dict] = []
     without_headings: list[str] = []
+    without_units: list[str] = []
     for record in documents.to_dict("records"):
         parsed = _parse_document(str(record["doc_id"]), record["text"], rules)
-        if not parsed.headings:
+        rows = _units(parsed, unit=unit, window=window)
+        if not rows:
+            without_units.append(str(record.get("source", parsed.doc_id)))
+        elif not parsed.headings:
             without_headings.append(parsed.doc_id)
         metadata = {c: record[c] for c in metadata_columns}
-        unit_rows.extend({**row, **metadata} for row in _units(parsed, unit=unit, window=window))
+        unit_rows.extend({**row, **metadata} for row in rows)
         heading_rows.extend(parsed.headings)
         furniture_rows.extend(parsed.furniture)
+    if without_units:
+        shown = ", ".join(without_units[:5]) + (" ..." if len(without_units) > 5 else "")
+        every = len(without_units) == len(documents)
+        message = (
+            f"{'No document' if every else f'{len(without_units)} of {len(documents)} documents'}"
+            f" ({shown}) {'has' if every else 'have'} any text units: each of their lines is a "
+            "heading, page furniture or blank. Check the headings and furniture tables of "
+            "split_sections(); if text was taken for furniture, pass SectioningRules("
+            "line_rules=...) with fewer rules."
+        )
+        if every:
+            raise InputError(message)
+        warnings.warn(message, UserWarning, stacklevel=2)
     if without_headings:
         shown = ", ".join(without_headings[:5]) + (" ..." if len(without_headings) > 5 else "")
         warnings.warn(
@@ -588,6 +613,7 @@ def _parse_document(doc_id: str, text: str, rules: SectioningRules) -> _Document
     _assign_sections(document, rules)
     if rules.closing:
         _apply_closing_rule(document)
+    document.headings.sort(key=lambda h: h["line"])
     return document
 
 
@@ -745,7 +771,19 @@ def _assign_markdown_sections(document: _Document, part_level: int) -> None:
             )
             section_by_part[paragraph.part] = number
         elif matched and paragraph.role == "text":
-            paragraph.role = "section heading"  # deeper or title-level markdown heading
+            # a title-level (lone "# Title") or deeper markdown heading: a heading, not a unit
+            paragraph.role = "section heading"
+            depth = len(matched.group(1))
+            document.headings.append(
+                {
+                    "doc_id": document.doc_id,
+                    "line": paragraph.line,
+                    "level": "title" if depth < part_level else "subheading",
+                    "number": 0,
+                    "title": matched.group(2),
+                    "style": "markdown " + "#" * depth,
+                }
+            )
         if paragraph.role != "part heading":
             paragraph.section = section_by_part.get(paragraph.part, 0)
 

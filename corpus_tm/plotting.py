@@ -1,0 +1,660 @@
+"""Plotting: tidy tables in, matplotlib Axes out.
+
+In: the tidy tables made by the earlier stages: section shares (``method, level, doc_id,
+section, label, order, domain, share, lower, upper, n_units, n_tokens``), top terms
+(``topic, rank, term, weight``), a topic-to-domain mapping table, and sweep metrics (one row
+per k x seed).
+Out: drawings on the Axes you pass (or the current Axes), which are returned. Nothing here
+saves a file, calls ``plt.show()`` or changes global style; :mod:`corpus_tm.figures` does the
+saving. Every domain has one colour, the same in every figure (:func:`domain_colors`).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
+from matplotlib.ticker import MaxNLocator
+
+from corpus_tm.errors import ConfigError
+
+DOMAIN_ORDER: tuple[str, ...] = (
+    "political",
+    "homeland",
+    "military",
+    "economic",
+    "cultural",
+    "social",
+    "science_technology",
+    "cyber",
+    "ecological",
+    "resource",
+    "nuclear",
+    "overseas_interests",
+    "biological",
+    "space",
+    "deep_sea",
+    "polar",
+    "financial",
+    "food",
+    "artificial_intelligence",
+    "data",
+)
+# Paul Tol's colour-blind-safe "muted" and "light" schemes (https://personal.sron.nl/~pault/),
+# then a few of his "dark" and "pale" tones: 20 distinct colours, and grey for "other".
+_PALETTE = (
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+    "#77AADD",
+    "#EE8866",
+    "#EEDD88",
+    "#FFAABB",
+    "#99DDFF",
+    "#BBCC33",
+    "#AAAA00",
+    "#222255",
+    "#663333",
+    "#225555",
+    "#666633",
+)
+OTHER_COLOR = "#BBBBBB"
+
+
+def domain_colors(domains: Sequence[str] | None = None) -> dict[str, str]:
+    """One colour per domain, the same in every figure.
+
+    The twenty domains of the default lexicon keep fixed colours; other domain ids (from a
+    lexicon of your own) get the colours not taken by the default domains among ``domains``,
+    in sorted order; ``other`` is grey.
+
+    Parameters
+    ----------
+    domains : sequence of str, optional
+        Domain ids to colour; by default those of the default lexicon.
+
+    Returns
+    -------
+    dict
+        Domain id to hex colour.
+    """
+    colors = dict(zip(DOMAIN_ORDER, _PALETTE, strict=True))
+    requested = list(domains) if domains is not None else list(DOMAIN_ORDER)
+    extra = sorted(set(requested) - set(colors) - {"other"})
+    taken = {colors[d] for d in requested if d in colors}
+    spare = [c for c in _PALETTE if c not in taken] or list(_PALETTE)
+    for i, domain in enumerate(extra):
+        colors[domain] = spare[i % len(spare)]
+    colors["other"] = OTHER_COLOR
+    if domains is not None:
+        return {d: colors[d] for d in domains}
+    return colors
+
+
+def _check_columns(data: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ConfigError(
+            f"{name} needs the column(s) {', '.join(missing)}; pass the table "
+            "made by the corresponding corpus_tm function."
+        )
+
+
+def _select(
+    shares: pd.DataFrame, *, method: str | None, doc_id: str | None, level: str | None
+) -> pd.DataFrame:
+    _check_columns(
+        shares, ["method", "level", "doc_id", "label", "order", "domain", "share"], "shares"
+    )
+    selected = shares
+    for column, value in (("method", method), ("doc_id", doc_id), ("level", level)):
+        if value is not None:
+            selected = selected[selected[column] == value]
+        else:
+            values = selected[column].unique()
+            if len(values) > 1:
+                raise ConfigError(
+                    f"shares holds several {column} values ({', '.join(map(str, values))}); "
+                    f"pass {column}= to choose one."
+                )
+    if selected.empty:
+        raise ConfigError(
+            f"no rows in shares for method={method!r}, doc_id={doc_id!r}, level={level!r}."
+        )
+    return selected
+
+
+def _wrap(label: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(str(label), width)) if len(str(label)) > width else str(label)
+
+
+def _domain_order(domains: Sequence[str]) -> list[str]:
+    known = [d for d in DOMAIN_ORDER if d in domains]
+    rest = sorted(d for d in domains if d not in DOMAIN_ORDER and d != "other")
+    return known + rest + (["other"] if "other" in domains else [])
+
+
+def _wide(
+    selected: pd.DataFrame, domains: Sequence[str] | None, value: str = "share"
+) -> pd.DataFrame:
+    keys = ["order", "label", "domain"]
+    if selected.duplicated(keys).any():
+        raise ConfigError(
+            "shares has several rows per section and domain; select one method, document "
+            "and level first."
+        )
+    # unstack, not pivot_table: pivot_table drops all-NaN rows (sections with one unit have no
+    # interval) or, with dropna=False, makes every combination of order and label
+    table = selected.set_index(keys)[value].unstack("domain").sort_index()  # noqa: PD010
+    table.index = table.index.get_level_values("label")
+    columns = list(domains) if domains is not None else _domain_order(list(table.columns))
+    missing = [d for d in columns if d not in table.columns]
+    if missing:
+        raise ConfigError(f"domains not in shares: {', '.join(missing)}.")
+    return table[columns]
+
+
+def top_domains(shares: pd.DataFrame, n: int = 8, *, include_other: bool = False) -> list[str]:
+    """The ``n`` domains with the largest token-weighted mean share in ``shares``.
+
+    Domains whose share is zero everywhere are left out; the result is in the fixed domain
+    order (:data:`DOMAIN_ORDER`), with ``other`` last when ``include_other`` is true.
+    """
+    _check_columns(shares, ["domain", "share"], "shares")
+    weights = shares["n_tokens"] if "n_tokens" in shares.columns else None
+    frame = shares.assign(_w=1.0 if weights is None else weights)
+    means = frame.assign(_ws=frame["share"] * frame["_w"]).groupby("domain")[["_ws", "_w"]].sum()
+    ranked = (means["_ws"] / means["_w"]).sort_values(ascending=False, kind="stable")
+    ranked = ranked[ranked > 0]
+    if not include_other:
+        ranked = ranked.drop("other", errors="ignore")
+    chosen = list(ranked.drop("other", errors="ignore").index[:n])
+    if include_other and "other" in ranked.index:
+        chosen.append("other")
+    return _domain_order(chosen)
+
+
+def plot_section_heatmap(
+    shares: pd.DataFrame,
+    *,
+    method: str | None = None,
+    doc_id: str | None = None,
+    level: str | None = None,
+    domains: Sequence[str] | None = None,
+    annotate: bool = True,
+    intervals: bool = False,
+    cmap: str = "Blues",
+    vmax: float | None = None,
+    label_width: int = 28,
+    colorbar: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Sections (rows, in document order) by domains (columns), coloured by share.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Section shares (``method, level, doc_id, label, order, domain, share``; ``lower`` and
+        ``upper`` for ``intervals=True``).
+    method, doc_id, level : str, optional
+        Rows to draw; needed when ``shares`` holds more than one value.
+    domains : sequence of str, optional
+        Columns to draw, in this order; by default every domain in ``shares``.
+    annotate : bool, default True
+        Write the share (in percent) in each cell.
+    intervals : bool, default False
+        Also write the interval ``[lower, upper]`` under each share.
+    cmap : str, default "Blues"
+        Colour map for the shares.
+    vmax : float, optional
+        Share at the top of the colour scale (default: the largest share drawn).
+    label_width : int, default 28
+        Section labels longer than this are wrapped.
+    colorbar : bool, default True
+        Draw a colour bar.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; the current Axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = ax if ax is not None else plt.gca()
+    selected = _select(shares, method=method, doc_id=doc_id, level=level)
+    table = _wide(selected, domains)
+    values = table.to_numpy(dtype=float)
+    top = vmax if vmax is not None else float(np.nanmax(values)) or 1.0
+    image = ax.imshow(values, cmap=cmap, vmin=0.0, vmax=top, aspect="auto")
+    ax.set_xticks(
+        range(table.shape[1]),
+        [d.replace("_", " ") for d in table.columns],
+        rotation=45,
+        ha="right",
+        rotation_mode="anchor",
+    )
+    ax.set_yticks(range(table.shape[0]), [_wrap(label, label_width) for label in table.index])
+    ax.tick_params(length=0)
+    if annotate:
+        lower = _wide(selected, list(table.columns), "lower").to_numpy() if intervals else None
+        upper = _wide(selected, list(table.columns), "upper").to_numpy() if intervals else None
+        for (row, col), value in np.ndenumerate(values):
+            if np.isnan(value):
+                continue
+            text = f"{100 * value:.0f}"
+            if intervals and lower is not None and upper is not None:
+                lo, hi = lower[row, col], upper[row, col]
+                if not (np.isnan(lo) or np.isnan(hi)) and hi >= 0.005:
+                    text += f"\n[{100 * lo:.0f}–{100 * hi:.0f}]"
+            rgb = image.cmap(image.norm(value))[:3]
+            dark = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] < 0.5
+            ax.text(
+                col,
+                row,
+                text,
+                ha="center",
+                va="center",
+                fontsize="x-small" if intervals else "small",
+                color="white" if dark else "black",
+            )
+    if colorbar:
+        bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+        bar.set_label("share of tokens")
+        bar.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    ax.set_xlabel("domain")
+    ax.set_ylabel("section")
+    return ax
+
+
+def plot_domain_bars(
+    shares: pd.DataFrame,
+    *,
+    method: str | None = None,
+    doc_id: str | None = None,
+    level: str | None = None,
+    domains: Sequence[str] | None = None,
+    label_width: int = 28,
+    legend: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Domain shares per section as stacked horizontal bars, sections top to bottom.
+
+    Domains not in ``domains`` are added up into ``other`` so each bar sums to its total.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Section shares, as for :func:`plot_section_heatmap`.
+    method, doc_id, level, domains, label_width
+        As for :func:`plot_section_heatmap`.
+    legend : bool, default True
+        Draw a legend below the bars.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = ax if ax is not None else plt.gca()
+    selected = _select(shares, method=method, doc_id=doc_id, level=level)
+    table = _wide(selected, None).fillna(0.0)
+    keep = list(domains) if domains is not None else list(table.columns)
+    rest = [d for d in table.columns if d not in keep]
+    if rest:
+        kept_other = table["other"] if "other" in keep else 0.0
+        table["other"] = table[rest].sum(axis=1) + kept_other
+        keep = [d for d in keep if d != "other"] + ["other"]
+    table = table[keep]
+    colors = domain_colors(keep)
+    y = np.arange(len(table))
+    left = np.zeros(len(table))
+    for domain in keep:
+        values = table[domain].to_numpy(dtype=float)
+        ax.barh(
+            y,
+            values,
+            left=left,
+            color=colors[domain],
+            label=domain.replace("_", " "),
+            edgecolor="white",
+            linewidth=0.5,
+            height=0.8,
+        )
+        left += values
+    ax.set_yticks(y, [_wrap(label, label_width) for label in table.index])
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(1.0, float(left.max())))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    ax.set_xlabel("share of tokens")
+    ax.spines[["top", "right"]].set_visible(False)
+    if legend:
+        ax.legend(
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            ncol=min(5, len(keep)),
+            frameon=False,
+            fontsize="small",
+        )
+    return ax
+
+
+def plot_domain_flow(
+    shares: pd.DataFrame,
+    *,
+    method: str | None = None,
+    doc_id: str | None = None,
+    level: str | None = None,
+    domains: Sequence[str] | None = None,
+    bands: bool = True,
+    label_width: int = 14,
+    legend: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Domain shares along document order, one line per domain, with interval bands.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Section shares with ``lower`` and ``upper`` for the bands.
+    method, doc_id, level : str, optional
+        Rows to draw.
+    domains : sequence of str, optional
+        Domains to draw (default: the eight largest, :func:`top_domains`).
+    bands : bool, default True
+        Shade the interval between ``lower`` and ``upper``.
+    label_width : int, default 14
+        Section labels longer than this are wrapped.
+    legend : bool, default True
+        Draw a legend to the right.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = ax if ax is not None else plt.gca()
+    selected = _select(shares, method=method, doc_id=doc_id, level=level)
+    domains = list(domains) if domains is not None else top_domains(selected)
+    table = _wide(selected, domains)
+    x = np.arange(len(table))
+    colors = domain_colors(domains)
+    for domain in domains:
+        ax.plot(
+            x,
+            table[domain].to_numpy(dtype=float),
+            marker="o",
+            markersize=3,
+            color=colors[domain],
+            label=domain.replace("_", " "),
+            linewidth=1.5,
+        )
+        if bands and {"lower", "upper"} <= set(selected.columns):
+            lower = _wide(selected, [domain], "lower")[domain].to_numpy(dtype=float)
+            upper = _wide(selected, [domain], "upper")[domain].to_numpy(dtype=float)
+            ax.fill_between(x, lower, upper, color=colors[domain], alpha=0.18, linewidth=0)
+    ax.set_xticks(
+        x,
+        [_wrap(label, label_width) for label in table.index],
+        rotation=60,
+        ha="right",
+        rotation_mode="anchor",
+        fontsize="small",
+    )
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    ax.set_ylabel("share of tokens")
+    ax.spines[["top", "right"]].set_visible(False)
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
+    return ax
+
+
+def plot_top_terms(
+    top_terms: pd.DataFrame,
+    *,
+    mapping: pd.DataFrame | Mapping[int, str] | None = None,
+    n_terms: int = 8,
+    ncols: int = 4,
+    axes: np.ndarray | None = None,
+) -> np.ndarray:
+    """Top terms per topic as small multiples of horizontal bars, titled with the domain.
+
+    Parameters
+    ----------
+    top_terms : pandas.DataFrame
+        ``topic, rank, term, weight`` (``TopicModel.top_terms()``).
+    mapping : DataFrame or mapping, optional
+        Topic to domain: a mapping table with ``topic`` and ``domain`` columns or a dict.
+        Bars take the domain's colour and panels its name.
+    n_terms : int, default 8
+        Terms per topic.
+    ncols : int, default 4
+        Panels per row when ``axes`` is not given.
+    axes : array of Axes, optional
+        One Axes per topic; a new figure is made when not given.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+    """
+    _check_columns(top_terms, ["topic", "rank", "term", "weight"], "top_terms")
+    topics = sorted(top_terms["topic"].unique())
+    if isinstance(mapping, pd.DataFrame):
+        _check_columns(mapping, ["topic", "domain"], "mapping")
+        domain_of = dict(zip(mapping["topic"], mapping["domain"], strict=True))
+    else:
+        domain_of = dict(mapping or {})
+    if axes is None:
+        nrows = int(np.ceil(len(topics) / ncols))
+        _, axes = plt.subplots(
+            nrows, ncols, figsize=(1.8 * ncols, 1.6 * nrows), squeeze=False, layout="constrained"
+        )
+    flat = np.asarray(axes).ravel()
+    if len(flat) < len(topics):
+        raise ConfigError(f"axes has {len(flat)} Axes for {len(topics)} topics.")
+    colors = domain_colors(sorted(set(domain_of.values()) | {"other"}))
+    for ax, topic in zip(flat, topics, strict=False):
+        rows = top_terms[(top_terms["topic"] == topic) & (top_terms["rank"] <= n_terms)]
+        rows = rows.sort_values("rank")
+        domain = domain_of.get(topic)
+        color = colors.get(domain, "#4477AA") if domain else "#4477AA"
+        ax.barh(np.arange(len(rows)), rows["weight"], color=color, height=0.75)
+        ax.set_yticks(
+            np.arange(len(rows)),
+            [_wrap(t.replace("_", " "), 18) for t in rows["term"]],
+            fontsize="x-small",
+        )
+        ax.invert_yaxis()
+        ax.tick_params(axis="x", labelsize="xx-small")
+        title = f"topic {topic}" + (f": {domain.replace('_', ' ')}" if domain else "")
+        ax.set_title(title, fontsize="small", loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in flat[len(topics) :]:
+        ax.set_visible(False)
+    return np.asarray(axes)
+
+
+def plot_k_choice(
+    metrics: pd.DataFrame,
+    *,
+    measures: Sequence[str] = ("c_npmi", "diversity", "stability"),
+    recommended: int | None = None,
+    k: str = "k",
+    axes: np.ndarray | None = None,
+) -> np.ndarray:
+    """Coherence, diversity and stability against the number of topics, mean ± sd over seeds.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        One row per k x seed (``SweepResult.metrics``) with a column per measure.
+    measures : sequence of str
+        Columns to draw, one panel each.
+    recommended : int, optional
+        Mark this k in every panel.
+    k : str, default "k"
+        Column holding the number of topics.
+    axes : array of Axes, optional
+        One Axes per measure; a new figure is made when not given.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+    """
+    _check_columns(metrics, [k, *measures], "metrics")
+    if axes is None:
+        _, axes = plt.subplots(
+            1,
+            len(measures),
+            figsize=(2.4 * len(measures), 2.2),
+            squeeze=False,
+            layout="constrained",
+        )
+    flat = np.asarray(axes).ravel()
+    summary = metrics.groupby(k)[list(measures)].agg(["mean", "std"])
+    ks = summary.index.to_numpy()
+    for ax, measure in zip(flat, measures, strict=True):
+        mean = summary[(measure, "mean")].to_numpy(dtype=float)
+        spread = np.nan_to_num(summary[(measure, "std")].to_numpy(dtype=float))
+        ax.plot(ks, mean, marker="o", markersize=3, color="#332288")
+        ax.fill_between(ks, mean - spread, mean + spread, color="#332288", alpha=0.2, linewidth=0)
+        if recommended is not None:
+            ax.axvline(recommended, color="#CC6677", linestyle="--", linewidth=1)
+        ax.set_xlabel("number of topics k")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.ticklabel_format(axis="y", useOffset=False)
+        ax.set_title(measure.replace("_", " "), fontsize="small", loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+    return np.asarray(axes)
+
+
+def plot_method_comparison(
+    shares: pd.DataFrame,
+    *,
+    doc_id: str | None = None,
+    level: str | None = None,
+    methods: Sequence[str] | None = None,
+    domains: Sequence[str] | None = None,
+    axes: np.ndarray | None = None,
+) -> np.ndarray:
+    """The same sections under several methods, as heatmaps side by side on one colour scale.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Section shares of several methods (``method`` column).
+    doc_id, level : str, optional
+        Rows to draw.
+    methods : sequence of str, optional
+        Methods to draw, in this order (default: all, in order of appearance).
+    domains : sequence of str, optional
+        Columns (default: the eight largest over all methods).
+    axes : array of Axes, optional
+        One Axes per method; a new figure is made when not given.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+    """
+    _check_columns(shares, ["method"], "shares")
+    methods = list(methods) if methods is not None else list(shares["method"].unique())
+    domains = list(domains) if domains is not None else top_domains(shares)
+    if axes is None:
+        _, axes = plt.subplots(
+            1,
+            len(methods),
+            figsize=(2.6 * len(methods) + 1.2, 4.0),
+            sharey=True,
+            squeeze=False,
+            layout="constrained",
+        )
+    flat = np.asarray(axes).ravel()
+    subset = shares[shares["domain"].isin(domains) & shares["method"].isin(methods)]
+    vmax = float(subset["share"].max()) or 1.0
+    for i, (ax, method) in enumerate(zip(flat, methods, strict=True)):
+        plot_section_heatmap(
+            shares,
+            method=method,
+            doc_id=doc_id,
+            level=level,
+            domains=domains,
+            vmax=vmax,
+            colorbar=i == len(methods) - 1,
+            ax=ax,
+        )
+        ax.set_title(method.replace("_", " "), fontsize="small", loc="left")
+        if i:
+            ax.set_ylabel("")
+            ax.tick_params(labelleft=False)
+    return np.asarray(axes)
+
+
+def plot_mapping_table(mapping: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """The topic-to-domain mapping drawn as a table.
+
+    Parameters
+    ----------
+    mapping : pandas.DataFrame
+        ``topic, domain, score, runner_up, margin`` and optionally ``top_terms`` and
+        ``overridden``; the ``domain`` cell takes the domain's colour.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = ax if ax is not None else plt.gca()
+    _check_columns(mapping, ["topic", "domain"], "mapping")
+    columns = [
+        c
+        for c in ("topic", "domain", "score", "runner_up", "margin", "top_terms", "overridden")
+        if c in mapping.columns
+    ]
+    cells = []
+    for _, row in mapping[columns].iterrows():
+        cell = []
+        for column in columns:
+            value = row[column]
+            if isinstance(value, float):
+                cell.append(f"{value:.2f}")
+            elif isinstance(value, list | tuple):
+                cell.append(_wrap(", ".join(map(str, value[:6])), 40))
+            else:
+                cell.append(str(value).replace("_", " "))
+        cells.append(cell)
+    table = ax.table(
+        cellText=cells,
+        colLabels=[c.replace("_", " ") for c in columns],
+        loc="center",
+        cellLoc="left",
+        colLoc="left",
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(7)
+    colors = domain_colors(sorted(set(mapping["domain"]) | {"other"}))
+    domain_col = columns.index("domain")
+    for row, domain in enumerate(mapping["domain"], start=1):
+        cell = table[row, domain_col]
+        rgb = to_rgb(colors.get(domain, OTHER_COLOR))
+        cell.set_facecolor((*rgb, 0.45))
+    for (row, _), cell in table.get_celld().items():
+        cell.set_edgecolor("#DDDDDD")
+        if row == 0:
+            cell.set_text_props(weight="bold")
+    table.auto_set_column_width(list(range(len(columns))))
+    table.scale(1, 1.3)
+    ax.axis("off")
+    return ax

@@ -36,9 +36,12 @@ def test_notebook_is_stored_clean_and_thin(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_in_a_fresh_kernel(path):
+def test_notebook_runs_in_a_fresh_kernel(path, monkeypatch):
     from nbclient import NotebookClient
 
+    # the kernel inherits the environment: with MPLBACKEND=Agg (set by ./run test) it would
+    # not use the inline backend and would show no figure
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,

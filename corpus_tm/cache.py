@@ -9,7 +9,8 @@ Out: a verified entry folder ``<cache_dir>/<kind>/<key>/`` holding those files a
 Nothing here runs code when it reads: results are stored by their stage as JSON, Parquet or
 ``.npz`` (loaded with ``allow_pickle=False``), never pickled. An entry is written into a
 temporary folder beside its final place and renamed into place only when complete, so a
-crashed or concurrent run never leaves a half-written entry under the key. When an entry is
+crashed or concurrent run never leaves a half-written entry under the key (a temporary folder
+left by a killed run is removed by a later store once it is an hour old). When an entry is
 read, every file is checked against the manifest; a damaged or incomplete entry is reported
 with a :class:`CacheWarning`, removed, and treated as missing, so the caller rebuilds it.
 """
@@ -23,6 +24,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, is_dataclass
@@ -63,6 +65,8 @@ MANIFEST = "manifest.json"
 
 _MANIFEST_FORMAT = 1
 _CHUNK = 1 << 20
+STALE_SECONDS = 3600
+"""A temporary entry folder this old was left by a run that crashed or was killed."""
 
 logger = logging.getLogger(__name__)
 
@@ -373,6 +377,7 @@ def store_entry(
     """
     final = entry_path(cache_dir, kind, key)
     final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(final.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{key[:16]}-", suffix=".tmp", dir=final.parent))
     try:
         write(tmp)
@@ -415,6 +420,20 @@ def store_entry(
         raise
     logger.info("cache store: %s", final)
     return final
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Remove temporary entry folders left in ``folder`` by runs that were killed.
+
+    Only folders untouched for :data:`STALE_SECONDS` go: a run that is writing an entry now
+    has just made its folder.
+    """
+    limit = time.time() - STALE_SECONDS
+    for path in folder.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            if path.is_dir() and path.stat().st_mtime < limit:
+                logger.info("removing a stale temporary entry: %s", path)
+                _remove(path)
 
 
 def clear_cache(

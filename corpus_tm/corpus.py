@@ -71,6 +71,39 @@ def tokens_to_dtm(tokens: Sequence[Sequence[str]], dictionary: Dictionary) -> sp
     return dtm
 
 
+def tokens_to_ids(
+    tokens: Sequence[Sequence[str]], dictionary: Dictionary
+) -> tuple[np.ndarray, np.ndarray]:
+    """Term ids of ``tokens`` in text order, as one flat int32 array and int64 unit offsets.
+
+    Tokens not in ``dictionary`` get id -1 (they keep their place, which matters for
+    sliding windows). Unit ``i`` is ``ids[offsets[i]:offsets[i + 1]]``.
+    """
+    get = dictionary.token2id.get
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    offsets = np.zeros(len(tokens) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    ids = np.fromiter(
+        (get(t, -1) for doc in tokens for t in doc), dtype=np.int32, count=int(offsets[-1])
+    )
+    return ids, offsets
+
+
+def _ids_to_dtm(ids: np.ndarray, offsets: np.ndarray, n_terms: int) -> sp.csr_matrix:
+    """The CSR count matrix of flat term ids (ids < 0 are ignored), as :func:`tokens_to_dtm`."""
+    known = ids >= 0
+    if not known.all():
+        kept = np.concatenate(([0], np.cumsum(known)))
+        ids, offsets = ids[known], kept[offsets]
+    indices = ids.astype(np.int32, copy=True)
+    data = np.ones(len(indices), dtype=np.float64)
+    dtm = sp.csr_matrix(
+        (data, indices, offsets.astype(np.int64, copy=True)), shape=(len(offsets) - 1, n_terms)
+    )
+    dtm.sum_duplicates()  # merges repeated terms into counts and sorts indices
+    return dtm
+
+
 @dataclass(frozen=True, eq=False)
 class Corpus:
     """A corpus of text units ready for topic models.
@@ -115,9 +148,20 @@ class Corpus:
         )
 
     @cached_property
+    def token_ids(self) -> tuple[np.ndarray, np.ndarray]:
+        """The tokens as term ids, in text order: ``(ids, offsets)``.
+
+        ``ids`` (int32) holds the dictionary id of every token, -1 for a token not in the
+        dictionary; unit ``i`` is ``ids[offsets[i]:offsets[i + 1]]`` (``offsets`` is int64,
+        one longer than the corpus). Cached; coherence counting and :attr:`dtm` work on it.
+        """
+        return tokens_to_ids(self.tokens, self.dictionary)
+
+    @cached_property
     def dtm(self) -> sp.csr_matrix:
         """Document-term count matrix (units x terms), CSR, float64."""
-        return tokens_to_dtm(self.tokens, self.dictionary)
+        ids, offsets = self.token_ids
+        return _ids_to_dtm(ids, offsets, len(self.dictionary))
 
     @property
     def bow(self) -> BagOfWords:

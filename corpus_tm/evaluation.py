@@ -41,10 +41,12 @@ from corpus_tm.synthetic import cosine_matrix
 
 __all__ = [
     "COHERENCE_MEASURES",
+    "CoherenceCounts",
     "Evaluation",
     "KRecommendation",
     "StabilityResult",
     "SweepResult",
+    "coherence_counts",
     "evaluate",
     "recommend_k",
     "stability",
@@ -74,56 +76,354 @@ def _check_measures(measures: Iterable[str]) -> tuple[str, ...]:
     return out
 
 
-def topic_coherence(
+# Which counts each measure needs: boolean documents (u_mass) or boolean sliding windows with
+# gensim's default window size.
+_WINDOW_DEFAULTS = {"c_v": 110, "c_npmi": 10, "c_uci": 10, "u_mass": None}
+_DENSE_MAX_TERMS = 4096  # up to this many terms the pair counts are a dense matrix
+_PAIR_CHUNK = 4_000_000  # interval pairs counted per numpy step (bounds the memory used)
+
+
+@dataclass(frozen=True, eq=False)
+class CoherenceCounts:
+    """Word and word-pair counts of a corpus, computed once and reused for many models.
+
+    What gensim's ``CoherenceModel`` counts anew for every model, counted once for a set of
+    terms (usually the union of the top terms of every model in a sweep): in how many
+    documents (``kind="document"``, for u_mass) or sliding windows of ``window_size`` tokens
+    (``kind="window"``, for c_v, c_npmi and c_uci) each term occurs, and each pair of terms
+    co-occurs. The counts are exactly gensim's (``CorpusAccumulator`` and
+    ``WordOccurrenceAccumulator``, including the way the latter slides its window), so the
+    coherence computed from them is the same number. Make them with :func:`coherence_counts`;
+    pass them to :func:`topic_coherence` or :func:`evaluate` as ``counts=``.
+
+    Attributes
+    ----------
+    kind : {"document", "window"}
+    window_size : int or None
+        The sliding window (None for documents).
+    term_ids : numpy.ndarray
+        Sorted dictionary ids of the counted terms.
+    occurrences : numpy.ndarray
+        Documents or windows containing each term (int64, aligned with ``term_ids``).
+    co_occurrences : numpy.ndarray or scipy.sparse.csr_matrix
+        Symmetric pair counts (int64), diagonal = ``occurrences``; dense up to 4,096 terms.
+    num_docs : int
+        Number of documents or windows.
+    fingerprint : str
+        The fingerprint of the corpus counted.
+    """
+
+    kind: str
+    window_size: int | None
+    term_ids: np.ndarray
+    occurrences: np.ndarray
+    co_occurrences: Any = field(repr=False)
+    num_docs: int
+    fingerprint: str
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        """The coherence measures these counts serve."""
+        return ("u_mass",) if self.kind == "document" else ("c_v", "c_npmi", "c_uci")
+
+    def covers(self, term_ids: Iterable[int]) -> bool:
+        """Whether every id in ``term_ids`` was counted."""
+        wanted = np.unique(np.fromiter(term_ids, dtype=np.int64))
+        pos = np.searchsorted(self.term_ids, wanted)
+        return bool(
+            np.all(pos < self.term_ids.size)
+            and np.array_equal(self.term_ids[np.minimum(pos, self.term_ids.size - 1)], wanted)
+        )
+
+    def accumulator(self) -> Any:
+        """A gensim-compatible accumulator (what ``CoherenceModel`` passes to its measures)."""
+        from gensim.topic_coherence.text_analysis import BaseAnalyzer
+
+        counts = self
+        # The number types of gensim's accumulators, so that even a division by zero (a term
+        # that never occurs) behaves as in gensim: Python int for documents, uint32 for windows.
+        as_count = int if self.kind == "document" else np.uint32
+
+        class _Precounted(BaseAnalyzer):
+            def __init__(self) -> None:
+                super().__init__(set(counts.term_ids.tolist()))
+                self.id2contiguous = {int(t): i for i, t in enumerate(counts.term_ids.tolist())}
+                self._num_docs = counts.num_docs
+
+            def _get_occurrences(self, word_id: int) -> Any:
+                return as_count(counts.occurrences[word_id])
+
+            def _get_co_occurrences(self, word_id1: int, word_id2: int) -> Any:
+                return as_count(counts.co_occurrences[word_id1, word_id2])
+
+        return _Precounted()
+
+
+def _window_of(measure: str, window_size: int | None) -> int | None:
+    if measure == "u_mass":
+        return None
+    if window_size is None:
+        return _WINDOW_DEFAULTS[measure]
+    if isinstance(window_size, bool) or not isinstance(window_size, int | np.integer):
+        raise ConfigError(f"window_size must be a positive integer or None, got {window_size!r}.")
+    if window_size < 1:
+        raise ConfigError(f"window_size must be a positive integer or None, got {window_size!r}.")
+    return int(window_size)
+
+
+def _flat_terms(terms: Iterable[str] | Iterable[Sequence[str]]) -> list[str]:
+    out: list[str] = []
+    for item in terms:
+        if isinstance(item, str):
+            out.append(item)
+        else:
+            out.extend(item)
+    return out
+
+
+def _term_id_array(terms: Sequence[str], corpus: Corpus) -> np.ndarray:
+    token2id = corpus.dictionary.token2id
+    missing = [t for t in dict.fromkeys(terms) if t not in token2id]
+    if missing:
+        raise InputError(
+            f"terms not in the corpus vocabulary: {missing[:5]}; count terms of models fit on "
+            "this corpus, or of a corpus that contains them."
+        )
+    return np.unique(np.fromiter((token2id[t] for t in terms), dtype=np.int64))
+
+
+def _pair_totals(
+    word: np.ndarray, start: np.ndarray, end: np.ndarray, n_terms: int
+) -> tuple[np.ndarray, Any]:
+    """Occurrence and co-occurrence totals of terms present over intervals of a common axis.
+
+    Term ``word[i]`` is present at positions ``start[i]..end[i]`` (inclusive); the intervals
+    of one term do not overlap. Occurrences: the positions covered per term; co-occurrences:
+    the positions shared by each pair of terms (symmetric, diagonal = occurrences).
+    """
+    length = (end - start + 1).astype(np.float64)
+    occurrences = np.rint(np.bincount(word, weights=length, minlength=n_terms)).astype(np.int64)
+    order = np.argsort(start, kind="stable")
+    word, start, end = word[order], start[order], end[order]
+    # Interval i overlaps every later-starting interval j > i with start[j] <= end[i].
+    n_after = np.searchsorted(start, end, side="right") - np.arange(start.size) - 1
+    cumulative = np.concatenate(([0], np.cumsum(n_after)))
+    dense = n_terms <= _DENSE_MAX_TERMS
+    co: Any = np.zeros(n_terms * n_terms if dense else 0, dtype=np.float64)
+    sparse_parts = []
+    first = 0
+    while first < start.size:
+        last = int(np.searchsorted(cumulative, cumulative[first] + _PAIR_CHUNK, side="right"))
+        last = min(max(last - 1, first + 1), start.size)
+        counts = n_after[first:last]
+        total = int(counts.sum())
+        if total:
+            i = np.repeat(np.arange(first, last), counts)
+            row_start = np.repeat(cumulative[first:last] - cumulative[first], counts)
+            j = i + 1 + np.arange(total) - row_start
+            shared = (np.minimum(end[i], end[j]) - start[j] + 1).astype(np.float64)
+            a, b = word[i], word[j]
+            if dense:
+                co += np.bincount(a * n_terms + b, weights=shared, minlength=n_terms * n_terms)
+            else:
+                sparse_parts.append(
+                    sp.csr_matrix((shared, (a, b)), shape=(n_terms, n_terms), dtype=np.float64)
+                )
+        first = last
+    if dense:
+        upper = np.rint(co).astype(np.int64).reshape(n_terms, n_terms)
+        matrix: Any = upper + upper.T
+        matrix[np.diag_indices(n_terms)] = occurrences
+    else:
+        upper = sp.csr_matrix((n_terms, n_terms), dtype=np.float64)
+        for part in sparse_parts:
+            upper = upper + part
+        upper = sp.csr_matrix(upper, dtype=np.float64)
+        upper.data = np.rint(upper.data)
+        upper = upper.astype(np.int64)
+        matrix = sp.csr_matrix(
+            upper + upper.T + sp.diags(occurrences, format="csr", dtype=np.int64), dtype=np.int64
+        )
+    return occurrences, matrix
+
+
+def _window_counts(
+    ids: np.ndarray, offsets: np.ndarray, relevant: np.ndarray, n_vocab: int, window: int
+) -> tuple[np.ndarray, Any, int]:
+    """gensim's ``WordOccurrenceAccumulator`` counts, computed with array arithmetic.
+
+    gensim slides a window of ``window`` tokens over each unit (a unit shorter than the
+    window is one window) and keeps a set of the words in the current window: at each step
+    it unsets the word that leaves and then sets the word that enters. A word that leaves
+    while another occurrence of it is still inside the window is therefore unset until it
+    enters again. That is what is counted here, exactly: per occurrence at position ``p`` an
+    "enter" event at step ``max(0, p - window + 1)`` and a "leave" event at step ``p + 1``;
+    a word is present from an enter event that finds it absent to the next leave event.
+    """
+    n_terms = relevant.size
+    contiguous = np.full(n_vocab + 1, -1, dtype=np.int64)  # last slot: ids of -1 (unknown)
+    contiguous[relevant] = np.arange(n_terms)
+    lengths = np.diff(offsets)
+    n_windows = np.maximum(lengths - window + 1, 1)
+    first_window = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(n_windows, out=first_window[1:])
+    num_docs = int(first_window[-1])
+    word_of = contiguous[ids]
+    pos = np.flatnonzero(word_of >= 0)
+    word = word_of[pos]
+    del word_of
+    doc = np.searchsorted(offsets, pos, side="right") - 1
+    p = pos - offsets[doc]
+    del pos
+    base = first_window[doc]
+    enter = base + np.maximum(p - window + 1, 0)
+    leave = base + p + 1
+    has_leave = (p + 1) <= (n_windows[doc] - 1)
+    del p, base
+    # One sortable key per event: term, global step, then leave (0) before enter (1).
+    span = 2 * (num_docs + 1)
+    keys = np.concatenate(
+        (word * span + 2 * enter + 1, word[has_leave] * span + 2 * leave[has_leave])
+    )
+    del enter, leave, has_leave, doc
+    keys.sort()
+    ev_word = keys // span
+    ev_step = (keys % span) // 2
+    ev_enter = (keys % 2).astype(bool)
+    del keys
+    ev_doc = np.searchsorted(first_window, ev_step, side="right") - 1
+    same = np.zeros(ev_word.size, dtype=bool)
+    same[1:] = (ev_word[1:] == ev_word[:-1]) & (ev_doc[1:] == ev_doc[:-1])
+    prev_enter = np.zeros(ev_word.size, dtype=bool)
+    prev_enter[1:] = ev_enter[:-1]
+    was_present = same & prev_enter  # the state before each event is the last event's kind
+    starts = ev_enter & ~was_present
+    stops = ~ev_enter & was_present  # a leave that ends a presence: last step is one before
+    last_of_group = np.ones(ev_word.size, dtype=bool)
+    last_of_group[:-1] = ~same[1:]
+    runs_out = ev_enter & last_of_group  # present until the unit's last window
+    ends_at = np.flatnonzero(stops | runs_out)
+    end = np.where(stops[ends_at], ev_step[ends_at] - 1, first_window[ev_doc[ends_at] + 1] - 1)
+    start = ev_step[starts]
+    word = ev_word[starts]
+    if start.size != end.size:  # pragma: no cover - an internal invariant
+        raise RuntimeError("coherence window counting lost track of a word's presence.")
+    occurrences, co = _pair_totals(word, start, end, n_terms)
+    return occurrences, co, num_docs
+
+
+def _document_counts(dtm: sp.csr_matrix, relevant: np.ndarray) -> tuple[np.ndarray, Any, int]:
+    """gensim's ``CorpusAccumulator`` counts: units containing each term and each pair."""
+    present = sp.csr_matrix(dtm[:, relevant] > 0, dtype=np.int64)
+    co = (present.T @ present).tocsr()
+    occurrences = np.asarray(co.diagonal(), dtype=np.int64)
+    matrix = co.toarray() if relevant.size <= _DENSE_MAX_TERMS else co
+    return occurrences, matrix, int(dtm.shape[0])
+
+
+def coherence_counts(
+    corpus: Corpus,
+    terms: Iterable[str] | Iterable[Sequence[str]],
+    *,
+    measure: str = "c_v",
+    window_size: int | None = None,
+) -> CoherenceCounts:
+    """Count the occurrences and co-occurrences coherence needs, once, for many models.
+
+    gensim's ``CoherenceModel`` recounts the corpus for every model; these counts are made
+    once per corpus and window and then serve every model whose top terms are among
+    ``terms`` (pass the union of the top terms of all models of a sweep).
+    :func:`sweep` and :func:`evaluate` do this themselves.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The reference corpus.
+    terms : iterable of str, or of term lists
+        The terms to count (e.g. the top terms of all topics of all models); all must be in
+        the corpus vocabulary.
+    measure : {"c_v", "c_npmi", "c_uci", "u_mass"}, default "c_v"
+        Which counts: u_mass counts units, the others sliding windows. The counts of c_v,
+        c_npmi and c_uci are the same for the same window size.
+    window_size : int or None
+        Sliding window (gensim's default for ``measure`` if None: 110 for c_v, 10 for c_npmi
+        and c_uci); ignored for u_mass.
+
+    Returns
+    -------
+    CoherenceCounts
+
+    Raises
+    ------
+    InputError
+        If a term is not in the corpus vocabulary.
+    """
+    (measure,) = _check_measures((measure,))
+    check_corpus(corpus)
+    window = _window_of(measure, window_size)
+    relevant = _term_id_array(_flat_terms(terms), corpus)
+    if window is None:
+        occ, co, num_docs = _document_counts(corpus.dtm, relevant)
+        kind = "document"
+    else:
+        ids, offsets = corpus.token_ids
+        occ, co, num_docs = _window_counts(ids, offsets, relevant, len(corpus.dictionary), window)
+        kind = "window"
+    return CoherenceCounts(
+        kind=kind,
+        window_size=window,
+        term_ids=relevant,
+        occurrences=occ,
+        co_occurrences=co,
+        num_docs=num_docs,
+        fingerprint=corpus.fingerprint,
+    )
+
+
+def _check_counts(counts: Any, measure: str, window: int | None, corpus: Corpus) -> None:
+    if not isinstance(counts, CoherenceCounts):
+        raise InputError(
+            f"counts must be CoherenceCounts from coherence_counts(), got {type(counts).__name__}."
+        )
+    if measure not in counts.measures or counts.window_size != window:
+        raise ConfigError(
+            f"counts were made for {counts.measures} with window_size={counts.window_size}; "
+            f"{measure} with window_size={window} needs its own coherence_counts(...)."
+        )
+    if counts.fingerprint != corpus.fingerprint:
+        raise InputError(
+            "counts were made from another corpus (fingerprints differ); count this corpus."
+        )
+
+
+def _coherence_from_counts(
+    topic_ids: list[np.ndarray], counts: CoherenceCounts, measure: str
+) -> np.ndarray:
+    """gensim's segmentation, confirmation measure and per-topic values, on precomputed counts."""
+    from gensim.models.coherencemodel import COHERENCE_MEASURES as PIPELINES
+
+    pipeline = PIPELINES[measure]
+    segmented = pipeline.seg(topic_ids)
+    kwargs: dict[str, Any] = {}
+    if measure == "c_v":
+        kwargs.update(topics=topic_ids, measure="nlr", gamma=1)
+    elif measure in ("c_npmi", "c_uci"):
+        kwargs["normalize"] = measure == "c_npmi"
+    values = pipeline.conf(segmented, counts.accumulator(), **kwargs)
+    return np.asarray(values, dtype=np.float64)
+
+
+def _gensim_coherence(
     topics: Sequence[Sequence[str]],
     corpus: Corpus,
     *,
     measure: str = "c_v",
     window_size: int | None = None,
 ) -> np.ndarray:
-    """Coherence of each topic, given as a list of its top terms, on ``corpus``.
-
-    This is the one function both LDA and NMF go through: gensim's ``CoherenceModel`` with
-    ``topics=`` the term lists, ``texts=`` the corpus token lists and the corpus dictionary, in
-    one process (``processes=1``), so the result does not depend on how the topics were made.
-
-    Parameters
-    ----------
-    topics : sequence of sequence of str
-        Top terms of each topic, most important first.
-    corpus : Corpus
-        Reference corpus for the co-occurrence statistics (usually the one the model was fit on).
-    measure : {"c_v", "c_npmi", "c_uci", "u_mass"}, default "c_v"
-        gensim's coherence measure. c_v lies in [0, 1], c_npmi in [-1, 1], u_mass is a negative
-        log ratio (closer to 0 is more coherent).
-    window_size : int or None
-        Sliding window of c_v, c_npmi and c_uci (gensim's defaults 110, 10 and 10 if None).
-
-    Returns
-    -------
-    numpy.ndarray
-        One value per topic.
-
-    Raises
-    ------
-    InputError
-        If a topic term is not in the corpus vocabulary or a topic has fewer than two terms.
-    """
+    """Coherence with gensim's ``CoherenceModel`` counting the corpus itself (the reference)."""
     from gensim.models.coherencemodel import CoherenceModel
 
-    (measure,) = _check_measures((measure,))
-    check_corpus(corpus)
-    token2id = corpus.dictionary.token2id
     topic_lists = [list(topic) for topic in topics]
-    for i, topic in enumerate(topic_lists):
-        if len(topic) < 2:
-            raise InputError(f"topic {i} has {len(topic)} terms; coherence needs at least two.")
-        missing = [t for t in topic if t not in token2id]
-        if missing:
-            raise InputError(
-                f"topic {i} has terms that are not in the corpus vocabulary: {missing[:5]}; "
-                "evaluate a model on the corpus it was fit on, or one that contains its terms."
-            )
     kwargs: dict[str, Any] = {}
     if measure == "u_mass":
         kwargs["corpus"] = corpus.bow
@@ -140,6 +440,80 @@ def topic_coherence(
         **kwargs,
     )
     return np.asarray(model.get_coherence_per_topic(), dtype=np.float64)
+
+
+def topic_coherence(
+    topics: Sequence[Sequence[str]],
+    corpus: Corpus,
+    *,
+    measure: str = "c_v",
+    window_size: int | None = None,
+    counts: CoherenceCounts | None = None,
+) -> np.ndarray:
+    """Coherence of each topic, given as a list of its top terms, on ``corpus``.
+
+    This is the one function both LDA and NMF go through, so the result does not depend on
+    how the topics were made. The numbers are those of gensim's ``CoherenceModel`` (with
+    ``topics=`` the term lists, ``texts=`` the corpus token lists, or ``corpus=`` its bag of
+    words for u_mass, and the corpus dictionary): gensim's own segmentation, confirmation
+    measures and aggregation run on word and pair counts that :func:`coherence_counts`
+    makes with array arithmetic, identical to the counts gensim would make. Pass ``counts``
+    to reuse them across models (as :func:`sweep` does).
+
+    Parameters
+    ----------
+    topics : sequence of sequence of str
+        Top terms of each topic, most important first.
+    corpus : Corpus
+        Reference corpus for the co-occurrence statistics (usually the one the model was fit on).
+    measure : {"c_v", "c_npmi", "c_uci", "u_mass"}, default "c_v"
+        gensim's coherence measure. c_v lies in [0, 1], c_npmi in [-1, 1], u_mass is a negative
+        log ratio (closer to 0 is more coherent).
+    window_size : int or None
+        Sliding window of c_v, c_npmi and c_uci (gensim's defaults 110, 10 and 10 if None).
+    counts : CoherenceCounts, optional
+        Counts from :func:`coherence_counts` for this corpus, measure family and window that
+        cover the topics' terms; counted here if not given.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per topic.
+
+    Raises
+    ------
+    InputError
+        If a topic term is not in the corpus vocabulary or a topic has fewer than two terms,
+        or ``counts`` belong to another corpus or lack a topic term.
+    ConfigError
+        If the measure is unknown or ``counts`` were made for another measure or window.
+    """
+    (measure,) = _check_measures((measure,))
+    check_corpus(corpus)
+    token2id = corpus.dictionary.token2id
+    topic_lists = [list(topic) for topic in topics]
+    for i, topic in enumerate(topic_lists):
+        if len(topic) < 2:
+            raise InputError(f"topic {i} has {len(topic)} terms; coherence needs at least two.")
+        missing = [t for t in topic if t not in token2id]
+        if missing:
+            raise InputError(
+                f"topic {i} has terms that are not in the corpus vocabulary: {missing[:5]}; "
+                "evaluate a model on the corpus it was fit on, or one that contains its terms."
+            )
+    window = _window_of(measure, window_size)
+    if counts is None:
+        counts = coherence_counts(corpus, topic_lists, measure=measure, window_size=window)
+    else:
+        _check_counts(counts, measure, window, corpus)
+    # As CoherenceModel: each topic as an array of its term ids.
+    topic_ids = [np.array([token2id[t] for t in topic]) for topic in topic_lists]
+    if not counts.covers(np.concatenate(topic_ids)):
+        raise InputError(
+            "counts do not cover every topic term; make them with coherence_counts() over "
+            "the top terms of all the models to score."
+        )
+    return _coherence_from_counts(topic_ids, counts, measure)
 
 
 def topic_diversity(model: TopicModel | Sequence[Sequence[str]], top_n: int = 10) -> float:
@@ -288,6 +662,45 @@ class Evaluation:
     top_n: int
 
 
+def _counts_by_measure(
+    topics: Sequence[Sequence[str]],
+    corpus: Corpus,
+    measures: tuple[str, ...],
+    window_size: int | None,
+    given: CoherenceCounts | Iterable[CoherenceCounts] | None,
+) -> dict[str, CoherenceCounts]:
+    """The counts of each measure: a matching one of ``given``, else counted once per window."""
+    if given is None:
+        pool: list[CoherenceCounts] = []
+    elif isinstance(given, CoherenceCounts):
+        pool = [given]
+    else:
+        pool = list(given)
+    out: dict[str, CoherenceCounts] = {}
+    get = corpus.dictionary.token2id.get
+    term_ids = [get(t, -1) for topic in topics for t in topic]
+    for measure in measures:
+        window = _window_of(measure, window_size)
+        match = next(
+            (
+                c
+                for c in pool
+                if isinstance(c, CoherenceCounts)
+                and measure in c.measures
+                and c.window_size == window
+                and c.fingerprint == corpus.fingerprint
+            ),
+            None,
+        )
+        if match is not None and not match.covers(term_ids):
+            match = None
+        if match is None:
+            match = coherence_counts(corpus, topics, measure=measure, window_size=window)
+            pool.append(match)
+        out[measure] = match
+    return out
+
+
 def evaluate(
     model: TopicModel,
     corpus: Corpus,
@@ -295,6 +708,7 @@ def evaluate(
     top_n: int = 10,
     measures: Iterable[str] = _DEFAULT_MEASURES,
     window_size: int | None = None,
+    counts: CoherenceCounts | Iterable[CoherenceCounts] | None = None,
 ) -> Evaluation:
     """Coherence, diversity and perplexity or reconstruction error of a fitted model.
 
@@ -313,6 +727,9 @@ def evaluate(
         Coherence measures (see :func:`topic_coherence`); may be empty.
     window_size : int or None
         Sliding-window size for c_v, c_npmi and c_uci (gensim's defaults if None).
+    counts : CoherenceCounts or iterable of them, optional
+        Precomputed counts (:func:`coherence_counts`) to reuse; a measure without matching
+        counts is counted here (once per window size: c_npmi and c_uci share theirs).
 
     Returns
     -------
@@ -328,8 +745,11 @@ def evaluate(
     topics = model.topic_terms(int(top_n))
     table = pd.DataFrame({"topic": np.arange(model.n_topics)})
     overall: dict[str, float] = {}
+    shared = _counts_by_measure(topics, corpus, measures, window_size, counts)
     for measure in measures:
-        values = topic_coherence(topics, corpus, measure=measure, window_size=window_size)
+        values = topic_coherence(
+            topics, corpus, measure=measure, window_size=window_size, counts=shared[measure]
+        )
         table[measure] = values
         overall[measure] = float(np.mean(values))
     table["share"] = model.doc_topic.to_numpy().mean(axis=0)
@@ -420,7 +840,11 @@ def _fit_and_score(
     top_n: int,
     model_params: dict[str, Any],
 ) -> tuple[int, int, dict[str, Any], TopicModel]:
-    """One sweep task: fit, evaluate, with BLAS/OpenMP limited to one thread."""
+    """One sweep task: fit, evaluate, with BLAS/OpenMP limited to one thread.
+
+    Coherence is left to the caller when ``measures`` is empty (:func:`sweep` scores all
+    models on counts made once).
+    """
     from threadpoolctl import threadpool_limits
 
     start = time.perf_counter()
@@ -430,6 +854,32 @@ def _fit_and_score(
     row = {"method": method, "k": k, "seed": seed, **ev.overall.to_dict()}
     row["seconds"] = time.perf_counter() - start
     return k, seed, row, model
+
+
+def _sweep_coherence(
+    models: Mapping[tuple[int, int], TopicModel],
+    corpus: Corpus,
+    measures: tuple[str, ...],
+    top_n: int,
+) -> tuple[dict[tuple[int, int], dict[str, float]], dict[tuple[int, int], float]]:
+    """Coherence of every model of a sweep, on counts made once per measure family.
+
+    The counts cover the union of the top terms of all models; each model's values are those
+    :func:`evaluate` gives it alone. Returns the mean per measure and the seconds per model.
+    """
+    topics = {key: model.topic_terms(top_n) for key, model in models.items()}
+    union = sorted({t for terms in topics.values() for topic in terms for t in topic})
+    shared = _counts_by_measure([union], corpus, measures, None, None)
+    values: dict[tuple[int, int], dict[str, float]] = {}
+    seconds: dict[tuple[int, int], float] = {}
+    for key, terms in topics.items():
+        start = time.perf_counter()
+        values[key] = {
+            m: float(np.mean(topic_coherence(terms, corpus, measure=m, counts=shared[m])))
+            for m in measures
+        }
+        seconds[key] = time.perf_counter() - start
+    return values, seconds
 
 
 def sweep(
@@ -448,7 +898,10 @@ def sweep(
 
     Each fit is independent and depends only on the corpus, ``k``, the seed and
     ``model_params``, and runs with BLAS/OpenMP limited to one thread (threadpoolctl), so the
-    matrices and measures are identical whatever ``n_jobs`` is. With ``n_jobs > 1`` the fits
+    matrices and measures are identical whatever ``n_jobs`` is. Coherence is computed after
+    the fits from word and pair counts made once per measure family over the union of all
+    models' top terms (:func:`coherence_counts`), not recounted for every model; the values
+    are those :func:`evaluate` gives each model. With ``n_jobs > 1`` the fits
     run in worker processes (joblib's loky backend; the corpus, without its unit texts, is sent
     to the workers and the models back by joblib's own inter-process pickling, which is never
     written to disk).
@@ -468,8 +921,8 @@ def sweep(
     progress : bool or None
         Show a progress bar over fits; ``None`` shows it when there are at least 10 fits.
     measures : iterable of str, default ("c_v", "c_npmi", "u_mass")
-        Coherence measures to compute for every fit (the sliding-window ones cost about as much
-        as an LDA fit on long documents; drop some to sweep faster).
+        Coherence measures to compute for every fit (the corpus is counted once per measure
+        family for the whole sweep).
     top_n : int, default 10
         Top terms per topic for coherence and diversity.
     **model_params
@@ -511,7 +964,8 @@ def sweep(
     tasks = [(k, s) for k in ks for s in seed_list]
     show = len(tasks) >= 10 if progress is None else bool(progress)
     slim = _slim(corpus)
-    args = (measures, int(top_n), dict(model_params))
+    # Coherence is scored after the fits, on counts made once for all models (see below).
+    args = ((), int(top_n), dict(model_params))
     rows: dict[tuple[int, int], dict[str, Any]] = {}
     models: dict[tuple[int, int], TopicModel] = {}
     with tqdm(total=len(tasks), desc=f"sweep {method}", unit="fit", disable=not show) as bar:
@@ -525,7 +979,22 @@ def sweep(
             rows[(k, s)] = row
             models[(k, s)] = model
             bar.update(1)
-    metrics = pd.DataFrame([rows[t] for t in tasks]).reset_index(drop=True)
+    coherence, coherence_seconds = _sweep_coherence(models, slim, measures, int(top_n))
+    ordered = []
+    for t in tasks:
+        row = rows[t]
+        rest = {c: v for c, v in row.items() if c not in ("method", "k", "seed", "seconds")}
+        ordered.append(
+            {
+                "method": row["method"],
+                "k": row["k"],
+                "seed": row["seed"],
+                **coherence[t],
+                **rest,
+                "seconds": row["seconds"] + coherence_seconds[t],
+            }
+        )
+    metrics = pd.DataFrame(ordered).reset_index(drop=True)
     params = {
         "method": method,
         "n_topics": ks,

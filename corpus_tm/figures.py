@@ -39,6 +39,8 @@ from corpus_tm.pipeline import StudyResults
 
 FigureFunction = Callable[[StudyResults], tuple[pd.DataFrame, Callable[[], Figure]]]
 FIGURES: dict[str, FigureFunction] = {}
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 COLUMN_WIDTH = 3.5  # inches: one column of a two-column paper
 PAGE_WIDTH = 7.0  # inches: the full text width
@@ -299,6 +301,7 @@ def topic_mapping(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Fig
 
 def _atomic_write(path: Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(handle, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual mode
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -571,6 +574,9 @@ def make_figures(
     except OSError as exc:
         raise InputError(f"{folder}: cannot write figures here ({exc.strerror}).") from None
     try:
+        for stale in (*folder.glob(".*.tmp"), *folder.glob(".write-test-*")):
+            if stale.is_file():  # left by a run that was killed; we hold the lock
+                stale.unlink(missing_ok=True)
         results = run_study(study, progress=progress)
         return write_figures(results, output=folder, progress=progress)
     finally:

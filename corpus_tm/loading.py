@@ -275,7 +275,15 @@ def load_documents(
     ------
     InputError
         For a missing or empty folder, an empty or undecodable file, metadata naming a file
-        that is not there, or duplicate document ids.
+        that is not there, a ``metadata.csv`` whose rows do not match its header, or duplicate
+        document ids.
+
+    Warns
+    -----
+    UserWarning
+        For files in a folder that are not ``.txt``/``.md`` (skipped: a PDF or an image dropped
+        in the folder), documents that ``metadata.csv`` does not list, and encodings that were
+        guessed.
 
     Notes
     -----

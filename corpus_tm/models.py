@@ -202,6 +202,8 @@ def _check_random_state(random_state: Any) -> int | None:
         )
     if random_state < 0:
         raise ConfigError(f"random_state must be a non-negative int, got {random_state}.")
+    if random_state >= 2**32:
+        raise ConfigError(f"random_state must be below 2**32, got {random_state}.")
     return int(random_state)
 
 

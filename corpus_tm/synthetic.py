@@ -24,7 +24,15 @@ from scipy.optimize import linear_sum_assignment
 from corpus_tm.corpus import Corpus
 from corpus_tm.errors import ConfigError, InputError
 
-__all__ = ["SyntheticCorpus", "corpus_from_tokens", "make_lda_corpus", "topic_recovery"]
+__all__ = [
+    "SyntheticCorpus",
+    "SyntheticDocuments",
+    "corpus_from_tokens",
+    "draw_lda_documents",
+    "make_lda_corpus",
+    "pseudo_words",
+    "topic_recovery",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,6 +213,157 @@ def make_lda_corpus(
         tokens, doc_id="synthetic", dictionary=dictionary, settings={"synthetic": params}
     )
     return SyntheticCorpus(corpus=corpus, topic_term=topic_term, doc_topic=doc_topic, params=params)
+
+
+_CONSONANTS = "bdfgklmnprtvz"
+_VOWELS = "aeiou"
+
+
+def pseudo_words(n: int, *, syllables: int = 3, random_state: int | None = None) -> list[str]:
+    """``n`` distinct made-up words of consonant-vowel syllables (``"kavotu"``), in random order.
+
+    They look like words to a tokeniser (letters only, longer than three letters, ending in a
+    vowel, so no plural or verb ending for a lemmatiser to strip), but are no English word, stop
+    word or lemma of another: check with :func:`corpus_tm.preprocess_texts` that they come out
+    unchanged, as ``benchmarks/bench_scale.py`` does.
+
+    Parameters
+    ----------
+    n : int
+        Number of words; at most ``65 ** syllables`` (13 consonants x 5 vowels).
+    syllables : int, default 3
+        Syllables per word.
+    random_state : int or None
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    list of str
+    """
+    n_syllables = len(_CONSONANTS) * len(_VOWELS)
+    if not isinstance(n, int | np.integer) or not 0 <= n <= n_syllables**syllables:
+        raise ConfigError(f"n must be an integer from 0 to {n_syllables**syllables}, got {n!r}.")
+    rng = np.random.default_rng(random_state)
+    table = [c + v for c in _CONSONANTS for v in _VOWELS]
+    codes = rng.choice(n_syllables**syllables, size=int(n), replace=False)
+    words = []
+    for code in codes.tolist():
+        parts = []
+        for _ in range(syllables):
+            code, digit = divmod(code, n_syllables)
+            parts.append(table[digit])
+        words.append("".join(parts))
+    return words
+
+
+@dataclass(frozen=True, eq=False)
+class SyntheticDocuments:
+    """Documents drawn from a known LDA model, as flat term ids (no Python lists per token).
+
+    Attributes
+    ----------
+    ids : numpy.ndarray
+        Term id (a column of :attr:`topic_term`) of every token, documents one after another
+        (int32).
+    offsets : numpy.ndarray
+        Document ``d`` is ``ids[offsets[d]:offsets[d + 1]]`` (int64, ``n_docs + 1`` long).
+    topic_term, doc_topic : numpy.ndarray
+        The true model, as in :class:`SyntheticCorpus`.
+    params : dict
+        The arguments the documents were drawn with.
+    """
+
+    ids: np.ndarray
+    offsets: np.ndarray
+    topic_term: np.ndarray
+    doc_topic: np.ndarray
+    params: dict[str, Any]
+
+    def texts(self, vocabulary: Sequence[str], start: int = 0, stop: int | None = None):
+        """The documents ``start:stop`` as texts: their words joined by spaces (a generator)."""
+        words = np.asarray(vocabulary, dtype=object)
+        stop = len(self.offsets) - 1 if stop is None else stop
+        bounds = self.offsets.tolist()
+        for d in range(start, stop):
+            yield " ".join(words[self.ids[bounds[d] : bounds[d + 1]]].tolist())
+
+
+def draw_lda_documents(
+    *,
+    n_topics: int = 20,
+    n_terms: int = 5000,
+    n_docs: int = 2000,
+    doc_length: int = 100,
+    alpha: float = 0.1,
+    beta: float = 0.01,
+    random_state: int | None = None,
+) -> SyntheticDocuments:
+    """Draw documents from an LDA model with known topics, fast and compactly.
+
+    The same generative model as :func:`make_lda_corpus` (topics from Dirichlet(``beta``),
+    document shares from Dirichlet(``alpha``), lengths from Poisson(``doc_length``), at least
+    1; a topic per token from the document's shares, then a term from that topic), drawn with
+    vectorised inverse-CDF sampling so that ten million tokens take seconds; token order is
+    random. The draws differ from :func:`make_lda_corpus`'s for the same seed.
+
+    Parameters
+    ----------
+    n_topics, n_terms, n_docs, doc_length, alpha, beta, random_state
+        As in :func:`make_lda_corpus`.
+
+    Returns
+    -------
+    SyntheticDocuments
+    """
+    for name, value in (
+        ("n_topics", n_topics),
+        ("n_terms", n_terms),
+        ("n_docs", n_docs),
+        ("doc_length", doc_length),
+    ):
+        if not isinstance(value, int | np.integer) or value < 1:
+            raise ConfigError(f"{name} must be an integer of at least 1, got {value!r}.")
+    for name, value in (("alpha", alpha), ("beta", beta)):
+        if not np.isfinite(value) or value <= 0:
+            raise ConfigError(f"{name} must be a positive number, got {value!r}.")
+    rng = np.random.default_rng(random_state)
+    topic_term = rng.dirichlet(np.full(n_terms, beta), size=n_topics)
+    doc_topic = rng.dirichlet(np.full(n_topics, alpha), size=n_docs)
+    topic_term /= topic_term.sum(axis=1, keepdims=True)
+    doc_topic /= doc_topic.sum(axis=1, keepdims=True)
+    lengths = np.maximum(rng.poisson(doc_length, size=n_docs), 1)
+    offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    n_tokens = int(offsets[-1])
+    doc_cdf = np.cumsum(doc_topic, axis=1)
+    doc_cdf[:, -1] = 1.0
+    term_cdf = np.cumsum(topic_term, axis=1)
+    term_cdf[:, -1] = 1.0
+    ids = np.empty(n_tokens, dtype=np.int32)
+    step = 1_000_000
+    for first in range(0, n_tokens, step):
+        last = min(first + step, n_tokens)
+        doc = np.searchsorted(offsets, np.arange(first, last), side="right") - 1
+        u = rng.random(last - first)
+        topic = (doc_cdf[doc] < u[:, None]).sum(axis=1)
+        v = rng.random(last - first)
+        chunk = np.empty(last - first, dtype=np.int64)
+        for t in range(n_topics):
+            sel = np.flatnonzero(topic == t)
+            chunk[sel] = np.searchsorted(term_cdf[t], v[sel], side="right")
+        ids[first:last] = np.minimum(chunk, n_terms - 1)
+    params = {
+        "n_topics": n_topics,
+        "n_terms": n_terms,
+        "n_docs": n_docs,
+        "doc_length": doc_length,
+        "alpha": alpha,
+        "beta": beta,
+        "random_state": random_state,
+    }
+    return SyntheticDocuments(
+        ids=ids, offsets=offsets, topic_term=topic_term, doc_topic=doc_topic, params=params
+    )
 
 
 def topic_recovery(true_topic_term: np.ndarray, fitted_topic_term: np.ndarray) -> pd.DataFrame:

@@ -145,6 +145,8 @@ def _span(lines: list[str], start: int, text: str) -> int:
     """How many lines from ``start`` (0-based) are joined with spaces to make ``text``."""
     joined = ""
     for count, line in enumerate(lines[start:], start=1):
+        if not line:  # a paragraph goes on across a blank line when the next starts lower-case
+            continue
         joined = f"{joined} {line}" if joined else line
         if joined == text or joined.rstrip(".") == text:
             return count

@@ -43,6 +43,7 @@ __all__ = [
     "DEFAULT_CACHE_DIRNAME",
     "MANIFEST",
     "CacheWarning",
+    "atomic_write_bytes",
     "clear_cache",
     "discard_entry",
     "entry_path",
@@ -73,6 +74,33 @@ logger = logging.getLogger(__name__)
 
 class CacheWarning(UserWarning):
     """A cache entry was damaged and is being rebuilt, or a result could not be cached."""
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    The bytes go to a temporary file beside ``path`` (``.NAME.XXXX.tmp``), are flushed to disk
+    and moved over ``path`` with :func:`os.replace`; on any error the temporary file is removed.
+    The file gets the usual mode for new files (``0666`` less the umask).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(handle, 0o666 & ~_UMASK)  # mkstemp makes 0600
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def package_version() -> str:

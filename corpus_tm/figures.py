@@ -33,14 +33,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from corpus_tm.cache import fingerprint, load_entry, store_entry
+from corpus_tm.cache import atomic_write_bytes, fingerprint, load_entry, store_entry
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.pipeline import StudyResults
 
 FigureFunction = Callable[[StudyResults], tuple[pd.DataFrame, Callable[[], Figure]]]
 FIGURES: dict[str, FigureFunction] = {}
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 COLUMN_WIDTH = 3.5  # inches: one column of a two-column paper
 PAGE_WIDTH = 7.0  # inches: the full text width
@@ -178,9 +176,7 @@ def domain_bars(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Figur
             len(documents), 1, height_ratios=[h + 3 for h in heights], squeeze=False
         )[:, 0]
         for i, (ax, doc_id) in enumerate(zip(axes, documents, strict=True)):
-            plot_domain_bars(
-                data, doc_id=doc_id, domains=domains, legend=i == 0, ax=ax
-            )
+            plot_domain_bars(data, doc_id=doc_id, domains=domains, legend=i == 0, ax=ax)
             ax.set_title(doc_id, loc="left")
         return figure
 
@@ -297,20 +293,6 @@ def topic_mapping(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Fig
 
 # --------------------------------------------------------------------------------------------
 # writing
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.fchmod(handle, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual mode
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def figure_bytes(figure: Figure, fmt: str, *, dpi: int = 200) -> bytes:
@@ -501,9 +483,9 @@ def write_figures(
             plt.close(figure)
             _store_renders(study.cache_dir, key, rendered)
         for fmt, payload in rendered.items():
-            _atomic_write(folder / f"{name}.{fmt}", payload)
+            atomic_write_bytes(folder / f"{name}.{fmt}", payload)
             files[f"{name}.{fmt}"] = _sha256(payload)
-        _atomic_write(folder / f"{name}.csv", csv)
+        atomic_write_bytes(folder / f"{name}.csv", csv)
         files[f"{name}.csv"] = _sha256(csv)
     manifest = {
         "study": study.name,
@@ -521,7 +503,7 @@ def write_figures(
         "files": dict(sorted(files.items())),
     }
     payload = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
-    _atomic_write(folder / "MANIFEST.json", payload)
+    atomic_write_bytes(folder / "MANIFEST.json", payload)
     return manifest
 
 

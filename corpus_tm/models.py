@@ -13,10 +13,10 @@ package (``fit_lda(..., backend="tomotopy")``), which is not a dependency of cor
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import platform
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -28,6 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
+from corpus_tm.cache import atomic_write_bytes
 from corpus_tm.corpus import Corpus
 from corpus_tm.errors import ConfigError, InputError
 
@@ -804,17 +805,9 @@ def save_model(model: TopicModel, path: str | os.PathLike[str]) -> Path:
     for key, value in model.state.items():
         arrays[f"state_{key}"] = np.asarray(value, dtype=np.float64)
     arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False, default=_json_default))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    atomic_write_bytes(path, buffer.getvalue())
     return path
 
 

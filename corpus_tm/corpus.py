@@ -4,8 +4,9 @@ In: nothing (this module only defines the data type).
 Out: :class:`Corpus`, the unit table aligned row by row with token lists, a gensim
 ``Dictionary``, and on demand a bag-of-words view and a scipy CSR document-term matrix.
 
-Only the token lists and the dictionary are stored; the bag of words and the CSR matrix are
-derived from them when first asked for, so the corpus is never held three times over.
+A built corpus stores its tokens once, as term ids (:class:`TokenLists`: one int32 array and
+unit offsets, 4 bytes a token); the token lists of strings, the bag of words and the CSR
+matrix are derived from them when asked for, so the corpus is never held three times over.
 """
 
 from __future__ import annotations
@@ -51,6 +52,68 @@ class BagOfWords(Sequence[list[tuple[int, int]]]):
                     indices[start:stop].tolist(), data[start:stop].astype(int).tolist(), strict=True
                 )
             )
+
+
+class TokenLists(Sequence[list[str]]):
+    """Token lists stored as term ids: item ``i`` is unit ``i``'s list of terms, made on demand.
+
+    Behaves like a read-only ``list[list[str]]`` (``len``, indexing, slicing, iteration, ``==``
+    with any sequence of lists) but holds only ``ids`` (int32, every id a position in
+    ``vocabulary``) and ``offsets`` (int64, unit ``i`` is ``ids[offsets[i]:offsets[i + 1]]``).
+    On ten million tokens that is 40 MB instead of about 500 MB of Python lists.
+    """
+
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray, vocabulary: Sequence[str]) -> None:
+        ids = np.asarray(ids, dtype=np.int32)
+        offsets = np.asarray(offsets, dtype=np.int64)
+        if offsets.ndim != 1 or offsets.size == 0 or offsets[0] != 0 or offsets[-1] != ids.size:
+            raise ValueError("offsets must start at 0 and end at len(ids).")
+        if np.any(np.diff(offsets) < 0):
+            raise ValueError("offsets must not decrease.")
+        if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= len(vocabulary)):
+            raise ValueError("every id must be a position in vocabulary.")
+        self.ids, self.offsets, self.vocabulary = ids, offsets, list(vocabulary)
+
+    def __len__(self) -> int:
+        return self.offsets.size - 1
+
+    def _unit(self, i: int) -> list[str]:
+        return list(
+            map(
+                self.vocabulary.__getitem__,
+                self.ids[self.offsets[i] : self.offsets[i + 1]].tolist(),
+            )
+        )
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._unit(i) for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"unit index {index} out of range for {n} units")
+        return self._unit(index % n)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        words = list(map(self.vocabulary.__getitem__, self.ids.tolist()))
+        bounds = self.offsets.tolist()
+        for i in range(len(self)):
+            yield words[bounds[i] : bounds[i + 1]]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TokenLists):
+            return np.array_equal(self.offsets, other.offsets) and [
+                self.vocabulary[i] for i in self.ids.tolist()
+            ] == [other.vocabulary[i] for i in other.ids.tolist()]
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == len(self) and all(
+                list(a) == b for a, b in zip(other, self, strict=True)
+            )
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"TokenLists(n_units={len(self)}, n_tokens={self.ids.size})"
 
 
 def tokens_to_dtm(tokens: Sequence[Sequence[str]], dictionary: Dictionary) -> sp.csr_matrix:
@@ -114,9 +177,11 @@ class Corpus:
         The unit table (one row per unit, in document order), as made by
         :func:`corpus_tm.read_corpus`. Row ``i`` belongs to ``tokens[i]`` and row ``i`` of
         :attr:`dtm`.
-    tokens : list of list of str
+    tokens : sequence of list of str
         Preprocessed tokens of each unit, restricted to the vocabulary, in text order.
-        Multi-word terms are joined with ``_`` (``national_security``).
+        Multi-word terms are joined with ``_`` (``national_security``). A built or loaded
+        corpus holds them as :class:`TokenLists` (term ids; lists made when asked for); any
+        sequence of lists of str works.
     dictionary : gensim.corpora.Dictionary
         The vocabulary; term ids are the column indices of :attr:`dtm`.
     settings : dict
@@ -126,7 +191,7 @@ class Corpus:
     """
 
     units: pd.DataFrame
-    tokens: list[list[str]]
+    tokens: Sequence[list[str]]
     dictionary: Dictionary
     settings: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
@@ -155,7 +220,12 @@ class Corpus:
         dictionary; unit ``i`` is ``ids[offsets[i]:offsets[i + 1]]`` (``offsets`` is int64,
         one longer than the corpus). Cached; coherence counting and :attr:`dtm` work on it.
         """
+        if isinstance(self.tokens, TokenLists) and self._ids_are_dictionary_ids():
+            return self.tokens.ids, self.tokens.offsets
         return tokens_to_ids(self.tokens, self.dictionary)
+
+    def _ids_are_dictionary_ids(self) -> bool:
+        return self.tokens.vocabulary == self.vocabulary  # type: ignore[attr-defined]
 
     @cached_property
     def dtm(self) -> sp.csr_matrix:
@@ -181,4 +251,6 @@ class Corpus:
     @property
     def n_tokens(self) -> int:
         """Number of tokens kept after preprocessing."""
+        if isinstance(self.tokens, TokenLists):
+            return int(self.tokens.ids.size)
         return sum(len(doc) for doc in self.tokens)

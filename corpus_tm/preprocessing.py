@@ -73,7 +73,7 @@ from corpus_tm.cache import (
     resolve_cache_dir,
     store_entry,
 )
-from corpus_tm.corpus import Corpus
+from corpus_tm.corpus import Corpus, TokenLists
 from corpus_tm.errors import ConfigError, InputError
 
 __all__ = [
@@ -590,15 +590,20 @@ def _join_phrases(
     pairs greedily from left to right as ``FrozenPhrases.analyze_sentence`` does. New phrase
     terms are appended to ``names``/``index``; the new id array is returned.
     """
+    # Positions and keys are int32 where they fit and intermediates are dropped as soon as
+    # possible: on ten million tokens every extra array of int64 costs 80 MB.
     first_term = 2 + n_connectors
     is_term = ids >= first_term
-    pos = np.flatnonzero(is_term)
+    position_type = np.int32 if ids.size < 2**31 - 1 else np.int64
+    pos = np.flatnonzero(is_term).astype(position_type)
     if pos.size < 2:
         return ids
-    breaks = np.cumsum(ids <= _BREAK)
+    breaks = np.cumsum(ids <= _BREAK, dtype=position_type)
     a, b = pos[:-1], pos[1:]
     same_run = breaks[a] == breaks[b]
+    del breaks
     a, b = a[same_run], b[same_run]
+    del pos, same_run
     if a.size == 0:
         return ids
 
@@ -628,28 +633,49 @@ def _join_phrases(
         def connectors_of(c: int) -> list[str]:
             return by_code.get(c, [])
 
+    del gap
     # Distinct (first, connectors, second) keys and their counts.
-    first = ids[a].astype(np.int64)
-    second = ids[b].astype(np.int64)
     n_names = len(names)
+    key_type = np.int32 if n_names < 2**31 - 1 else np.int64
     if int(code.max()) < (2**62) // (n_names * n_names):
-        order = np.argsort((code * n_names + first) * n_names + second)
+        key = code
+        key *= n_names
+        key += ids[a]
+        key *= n_names
+        key += ids[b]
+        del code
+        order = np.argsort(key)
+        sorted_key = key[order]
+        del key
+        new_key = np.ones(order.size, dtype=bool)
+        new_key[1:] = sorted_key[1:] != sorted_key[:-1]
+        distinct = sorted_key[new_key]
+        del sorted_key
+        k2 = distinct % n_names
+        k1 = (distinct // n_names) % n_names
+        kc = distinct // (n_names * n_names)
+        del distinct
     else:
+        first, second = ids[a], ids[b]
         order = np.lexsort((second, first, code))
-    s1, s2, sc = first[order], second[order], code[order]
-    new_key = np.ones(order.size, dtype=bool)
-    new_key[1:] = (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1]) | (sc[1:] != sc[:-1])
-    key_of_sorted = np.cumsum(new_key) - 1
+        s1, s2, sc = first[order], second[order], code[order]
+        new_key = np.ones(order.size, dtype=bool)
+        new_key[1:] = (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1]) | (sc[1:] != sc[:-1])
+        k1, k2, kc = s1[new_key], s2[new_key], sc[new_key]
+        del first, second, code, s1, s2, sc
+    key_of_sorted = np.cumsum(new_key, dtype=key_type) - 1
+    del new_key
     key_of_pair = np.empty_like(key_of_sorted)
     key_of_pair[order] = key_of_sorted
+    del order
     key_count = np.bincount(key_of_sorted)
-    k1, k2, kc = s1[new_key], s2[new_key], sc[new_key]
+    del key_of_sorted
 
     unigram = np.bincount(ids[is_term], minlength=len(names))
     word_count = int(np.count_nonzero(ids > _BREAK))
     len_vocab = int(np.count_nonzero(unigram)) + int(key_count.size)
     scorer = _SCORERS[scoring]
-    phrase_of_key = np.full(key_count.size, -1, dtype=np.int64)
+    phrase_of_key = np.full(key_count.size, -1, dtype=np.int32)
     for k in np.flatnonzero(key_count >= min_count).tolist():
         score = scorer(
             worda_count=int(unigram[k1[k]]),
@@ -678,7 +704,7 @@ def _join_phrases(
     continues = candidate & shares
     continues[1:] &= candidate[:-1]
     continues[0] = False
-    steps = np.arange(a.size)
+    steps = np.arange(a.size, dtype=position_type)
     run_start = np.maximum.accumulate(np.where(candidate & ~continues, steps, 0))
     taken = candidate & ((steps - run_start) % 2 == 0)
 
@@ -934,8 +960,9 @@ def _build(
     final = new_id[terms]
     in_vocabulary = final >= 0
     final, unit_of = final[in_vocabulary], unit_of[in_vocabulary]
-    flat = list(map(vocabulary.__getitem__, final.tolist()))
-    tokens = _split(flat, unit_of, n_units)
+    offsets = np.zeros(n_units + 1, dtype=np.int64)
+    np.cumsum(np.bincount(unit_of, minlength=n_units), out=offsets[1:])
+    tokens = TokenLists(final.astype(np.int32), offsets, vocabulary)
     dictionary = _make_dictionary(
         vocabulary,
         df[kept],
@@ -1086,13 +1113,11 @@ def save_corpus(corpus: Corpus, folder: str | os.PathLike[str]) -> Path:
     corpus.units.to_parquet(folder / "units.parquet", index=False)
     dictionary = corpus.dictionary
     vocabulary = corpus.vocabulary
-    token2id = dictionary.token2id
-    lengths = np.fromiter((len(d) for d in corpus.tokens), dtype=np.int64, count=len(corpus))
-    offsets = np.zeros(len(corpus) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    ids = np.fromiter(
-        (token2id[t] for doc in corpus.tokens for t in doc), dtype=np.int32, count=int(offsets[-1])
-    )
+    ids, offsets = corpus.token_ids
+    if ids.size and int(ids.min()) < 0:
+        raise ValueError(
+            "the corpus has tokens that are not in its dictionary; it cannot be saved."
+        )
     with (folder / "tokens.npz").open("wb") as fh:
         np.savez(fh, ids=ids, offsets=offsets)
     n_terms = len(vocabulary)
@@ -1163,9 +1188,10 @@ def load_corpus(folder: str | os.PathLike[str]) -> Corpus:
     vocabulary = stored["id2token"]
     if len(offsets) != len(units) + 1 or (ids.size and int(ids.max()) >= len(vocabulary)):
         raise InputError(f"{folder}: tokens.npz does not match units.parquet/dictionary.json.")
-    flat = list(map(vocabulary.__getitem__, ids.tolist()))
-    bounds = offsets.tolist()
-    tokens = [flat[bounds[i] : bounds[i + 1]] for i in range(len(units))]
+    try:
+        tokens = TokenLists(ids, offsets, vocabulary)
+    except ValueError as exc:
+        raise InputError(f"{folder}: tokens.npz is damaged ({exc}). Rebuild the corpus.") from exc
     dictionary = _make_dictionary(
         vocabulary,
         stored["dfs"],

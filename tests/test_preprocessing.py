@@ -181,7 +181,7 @@ import corpus_tm as ctm
 from corpus_tm.preprocessing import build_corpus
 corpus = build_corpus(ctm.read_corpus(sys.argv[1]), cache_dir=False)
 print(json.dumps({"vocabulary": corpus.vocabulary,
-                  "tokens": hashlib.sha256(json.dumps(corpus.tokens).encode()).hexdigest()}))
+                  "tokens": hashlib.sha256(json.dumps(list(corpus.tokens)).encode()).hexdigest()}))
 """
 
 
@@ -195,7 +195,7 @@ def test_vocabulary_does_not_depend_on_pythonhashseed(corpus, example_corpus_pat
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["vocabulary"] == corpus.vocabulary
-    assert result["tokens"] == hashlib.sha256(json.dumps(corpus.tokens).encode()).hexdigest()
+    assert result["tokens"] == hashlib.sha256(json.dumps(list(corpus.tokens)).encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------------------------

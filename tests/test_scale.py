@@ -206,3 +206,73 @@ def test_drawn_documents_follow_the_model_and_words_survive_preprocessing():
     model = fit_nmf(corpus, 4, random_state=0, weighting="counts")
     aligned = model.topic_term.reindex(columns=words, fill_value=0.0).to_numpy()
     assert topic_recovery(docs.topic_term, aligned)["cosine"].mean() > 0.9
+
+
+# --- one copy of the corpus, streamed to gensim ------------------------------------------
+
+
+def test_built_corpus_holds_its_tokens_once_as_term_ids(example_units, tmp_path):
+    from corpus_tm.corpus import Corpus, TokenLists
+    from corpus_tm.preprocessing import build_corpus
+
+    corpus = build_corpus(example_units, cache_dir=False)
+    assert isinstance(corpus.tokens, TokenLists)
+    as_lists = [list(doc) for doc in corpus.tokens]
+    # the id-backed lists behave like the plain lists they stand for
+    assert len(corpus.tokens) == len(as_lists) == len(example_units)
+    assert corpus.tokens == as_lists
+    assert corpus.tokens[-1] == as_lists[-1]
+    assert corpus.tokens[3:7] == as_lists[3:7]
+    assert corpus.tokens != [*as_lists[:-1], [*as_lists[-1], "extra"]]
+    assert "national_security" in {t for doc in as_lists for t in doc}
+    with pytest.raises(IndexError):
+        corpus.tokens[len(as_lists)]
+    # the ids are the dictionary's and are shared, not recomputed
+    ids, offsets = corpus.token_ids
+    assert ids is corpus.tokens.ids
+    assert offsets is corpus.tokens.offsets
+    assert corpus.n_tokens == sum(map(len, as_lists)) == ids.size
+    # the same tokens as plain lists give the same derived views
+    plain = Corpus(units=corpus.units, tokens=as_lists, dictionary=corpus.dictionary)
+    assert np.array_equal(plain.token_ids[0], ids)
+    assert np.array_equal(plain.token_ids[1], offsets)
+    assert (plain.dtm != corpus.dtm).nnz == 0
+    # saving and loading keeps the id form and the tokens
+    loaded = load_corpus(save_corpus(corpus, tmp_path / "c"))
+    assert isinstance(loaded.tokens, TokenLists)
+    assert loaded.tokens == as_lists
+
+
+def test_token_lists_refuse_inconsistent_arrays():
+    from corpus_tm.corpus import TokenLists
+
+    with pytest.raises(ValueError, match="offsets"):
+        TokenLists(np.array([0, 1]), np.array([0, 3]), ["a", "b"])
+    with pytest.raises(ValueError, match="vocabulary"):
+        TokenLists(np.array([0, 2]), np.array([0, 2]), ["a", "b"])
+    with pytest.raises(ValueError, match="decrease"):
+        TokenLists(np.array([0, 1]), np.array([0, 2, 1, 2]), ["a", "b"])
+
+
+def test_streamed_bag_of_words_gives_the_same_lda_as_lists_in_memory(monkeypatch):
+    from corpus_tm import models
+    from corpus_tm.corpus import BagOfWords
+
+    data = make_lda_corpus(n_topics=4, n_terms=200, n_docs=300, doc_length=40, random_state=2)
+    seen = []
+    import gensim.models  # fit_lda imports LdaModel from here when it runs
+
+    original = gensim.models.LdaModel
+
+    class Recording(original):  # type: ignore[misc, valid-type]
+        def __init__(self, corpus=None, **kwargs):
+            seen.append(type(corpus))
+            super().__init__(corpus=corpus, **kwargs)
+
+    monkeypatch.setattr(gensim.models, "LdaModel", Recording)
+    in_memory = models.fit_lda(data.corpus, 4, random_state=3, passes=2)
+    monkeypatch.setattr(models, "_MATERIALISE_MAX_NNZ", 0)
+    streamed = models.fit_lda(data.corpus, 4, random_state=3, passes=2)
+    assert seen == [list, BagOfWords]
+    np.testing.assert_array_equal(in_memory.topic_term_raw, streamed.topic_term_raw)
+    np.testing.assert_array_equal(in_memory.doc_topic, streamed.doc_topic)

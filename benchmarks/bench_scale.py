@@ -191,7 +191,9 @@ def stage_fit(work: Path, args: argparse.Namespace, method: str) -> dict[str, An
         if method == "nmf":
             model = ctm.fit_nmf(corpus, args.n_topics, random_state=1)
         else:
-            model = ctm.fit_lda(corpus, args.n_topics, random_state=1, passes=1, progress=False)
+            model = ctm.fit_lda(
+                corpus, args.n_topics, random_state=1, passes=1, n_jobs=args.n_jobs, progress=False
+            )
     ctm.save_model(model, work / f"{method}.npz")
     return {"seconds": t.seconds, "recovery": _recovery(model, work)}
 
@@ -278,6 +280,8 @@ def stage_reference(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         )
     with t("fit_lda_part_2_document_topics"):
         lda_gamma(lda, bow)
+    with t("fit_lda_part_2_document_topics_n_jobs"):
+        lda_gamma(lda, bow, n_jobs=args.n_jobs)
     del bow, lda
     nmf_model = ctm.load_model(work / "nmf.npz")
     x = apply_idf(corpus.dtm, nmf_model.state["idf"])
@@ -306,7 +310,9 @@ def stage_end_to_end(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     with t("fit_nmf"):
         nmf = ctm.fit_nmf(corpus, args.n_topics, random_state=1)
     with t("fit_lda"):
-        lda = ctm.fit_lda(corpus, args.n_topics, random_state=1, passes=1, progress=False)
+        lda = ctm.fit_lda(
+            corpus, args.n_topics, random_state=1, passes=1, n_jobs=args.n_jobs, progress=False
+        )
     with t("domains"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         shares = ctm.dictionary_shares(corpus, lexicon, progress=False)

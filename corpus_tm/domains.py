@@ -407,6 +407,7 @@ def fit_seeded_lda(
     passes: int | None = None,
     iterations: int = 100,
     random_state: int | None = None,
+    n_jobs: int | None = None,
     progress: bool | None = None,
     n_terms: int = 10,
 ) -> DomainShares:
@@ -437,7 +438,7 @@ def fit_seeded_lda(
         Document-topic prior, passed to :func:`corpus_tm.fit_lda`. The default is a flat
         prior on each unit's topic mix: with gensim's ``1 / n_topics``, short units tend to
         fall entirely into one topic, decided by their common words rather than their seeds.
-    passes, iterations, random_state, progress
+    passes, iterations, random_state, n_jobs, progress
         Passed to :func:`corpus_tm.fit_lda` (and on to gensim).
     n_terms : int, default 10
         Top terms shown per topic in the mapping table.
@@ -480,6 +481,7 @@ def fit_seeded_lda(
         passes=passes,
         iterations=iterations,
         random_state=random_state,
+        n_jobs=n_jobs,
         progress=progress,
     )
     _, topic_term = _model_frames(model)

@@ -222,6 +222,8 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     models = settings["models"]
     k, seed = models["n_topics"], models["random_state"]
     lda_params = {key: models[key] for key in ("passes", "iterations") if models[key] is not None}
+    # n_jobs does not change a fitted model (tested), so it is not part of any cache key.
+    lda_params["n_jobs"] = settings["run"]["n_jobs"]
     map_params = {}
     if settings["domains"]["min_score"] is not None:
         map_params["min_score"] = settings["domains"]["min_score"]

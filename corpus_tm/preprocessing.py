@@ -46,7 +46,6 @@ import logging
 import math
 import os
 import re
-import sys
 import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -64,6 +63,7 @@ from gensim.corpora import Dictionary
 from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, npmi_scorer, original_scorer
 from tqdm.auto import tqdm
 
+from corpus_tm._parallel import pool_context, resolve_n_jobs
 from corpus_tm.cache import (
     CacheWarning,
     discard_entry,
@@ -465,19 +465,6 @@ def _tokenise_in_worker(texts: Sequence[str]) -> _Chunk:
     return os.getpid(), start, _WORKER.names[start:], _WORKER.lemmas[start:], ids
 
 
-def _resolve_n_jobs(n_jobs: int | None) -> int:
-    if n_jobs is None:
-        return 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0:
-        raise ConfigError(
-            f"n_jobs must be a positive number of processes, or -1 for all cores, not {n_jobs!r}."
-        )
-    if n_jobs > 0:
-        return int(n_jobs)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) + 1 + int(n_jobs))
-
-
 def _chunks(texts: Sequence[str], n_chunks: int) -> list[tuple[int, int]]:
     """Split ``texts`` into at most ``n_chunks`` contiguous runs of about equal length."""
     lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
@@ -486,15 +473,6 @@ def _chunks(texts: Sequence[str], n_chunks: int) -> list[tuple[int, int]]:
     cuts = np.unique(np.searchsorted(cumulative, targets, side="left") + 1)
     bounds = [0, *[int(c) for c in cuts if 0 < c < len(texts)], len(texts)]
     return [(a, b) for a, b in pairwise(bounds) if b > a]
-
-
-def _pool_context() -> Any:
-    import multiprocessing
-
-    # fork shares the imported modules with the workers, so they start in milliseconds.
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
 
 
 def _tokenise(
@@ -513,7 +491,7 @@ def _tokenise(
             simplemma.lemmatize("loads", lang="en")  # load the dictionary once, before forking
         with ProcessPoolExecutor(
             max_workers=min(n_jobs, len(spans)),
-            mp_context=_pool_context(),
+            mp_context=pool_context(),
             initializer=_init_worker,
             initargs=(settings,),
         ) as pool:
@@ -832,7 +810,7 @@ def preprocess_texts(
     texts = _check_texts(texts, "texts")
     if not texts:
         return []
-    n_jobs = _resolve_n_jobs(n_jobs)
+    n_jobs = resolve_n_jobs(n_jobs)
     show = len(texts) >= PROGRESS_MIN_UNITS if progress is None else bool(progress)
     terms, unit_of, names = _term_tokens(texts, settings, n_jobs, show)
     flat = list(map(names.__getitem__, terms.tolist()))
@@ -1043,7 +1021,7 @@ def build_corpus(
     """
     settings = _settings_from(settings, setting_overrides)
     unit_ids, texts = _check_units(units, settings.text_column)
-    n_jobs = _resolve_n_jobs(n_jobs)
+    n_jobs = resolve_n_jobs(n_jobs)
     show = len(texts) >= PROGRESS_MIN_UNITS if progress is None else bool(progress)
     key = corpus_key(unit_ids, texts, settings)
     root = resolve_cache_dir(cache_dir)

@@ -124,6 +124,38 @@ def corpus_from_tokens(
     )
 
 
+def _draw_lda_model(
+    n_topics: int,
+    n_terms: int,
+    n_docs: int,
+    doc_length: int,
+    alpha: float,
+    beta: float,
+    random_state: int | None,
+) -> tuple[np.random.Generator, np.ndarray, np.ndarray, np.ndarray]:
+    """Check the sizes and draw topics, document shares and lengths; return the generator too."""
+    for name, value in (
+        ("n_topics", n_topics),
+        ("n_terms", n_terms),
+        ("n_docs", n_docs),
+        ("doc_length", doc_length),
+    ):
+        if not isinstance(value, int | np.integer) or value < 1:
+            raise ConfigError(f"{name} must be an integer of at least 1, got {value!r}.")
+    for name, value in (("alpha", alpha), ("beta", beta)):
+        if not np.isfinite(value) or value <= 0:
+            raise ConfigError(f"{name} must be a positive number, got {value!r}.")
+    rng = np.random.default_rng(random_state)
+    topic_term = rng.dirichlet(np.full(n_terms, beta), size=n_topics)
+    doc_topic = rng.dirichlet(np.full(n_topics, alpha), size=n_docs)
+    # Dirichlet draws with tiny concentrations can underflow to exact zeros; renormalise so the
+    # rows are proper distributions.
+    topic_term /= topic_term.sum(axis=1, keepdims=True)
+    doc_topic /= doc_topic.sum(axis=1, keepdims=True)
+    lengths = np.maximum(rng.poisson(doc_length, size=n_docs), 1)
+    return rng, topic_term, doc_topic, lengths
+
+
 def make_lda_corpus(
     *,
     n_topics: int = 20,
@@ -164,25 +196,9 @@ def make_lda_corpus(
     ConfigError
         If a size is below 1 or a concentration is not positive.
     """
-    for name, value in (
-        ("n_topics", n_topics),
-        ("n_terms", n_terms),
-        ("n_docs", n_docs),
-        ("doc_length", doc_length),
-    ):
-        if not isinstance(value, int | np.integer) or value < 1:
-            raise ConfigError(f"{name} must be an integer of at least 1, got {value!r}.")
-    for name, value in (("alpha", alpha), ("beta", beta)):
-        if not np.isfinite(value) or value <= 0:
-            raise ConfigError(f"{name} must be a positive number, got {value!r}.")
-    rng = np.random.default_rng(random_state)
-    topic_term = rng.dirichlet(np.full(n_terms, beta), size=n_topics)
-    doc_topic = rng.dirichlet(np.full(n_topics, alpha), size=n_docs)
-    # Dirichlet draws with tiny concentrations can underflow to exact zeros; renormalise so the
-    # rows are proper distributions.
-    topic_term /= topic_term.sum(axis=1, keepdims=True)
-    doc_topic /= doc_topic.sum(axis=1, keepdims=True)
-    lengths = np.maximum(rng.poisson(doc_length, size=n_docs), 1)
+    rng, topic_term, doc_topic, lengths = _draw_lda_model(
+        n_topics, n_terms, n_docs, doc_length, alpha, beta, random_state
+    )
     width = len(str(n_terms - 1))
     vocab = [f"w{i:0{width}d}" for i in range(n_terms)]
     vocab_arr = np.array(vocab)
@@ -315,23 +331,9 @@ def draw_lda_documents(
     -------
     SyntheticDocuments
     """
-    for name, value in (
-        ("n_topics", n_topics),
-        ("n_terms", n_terms),
-        ("n_docs", n_docs),
-        ("doc_length", doc_length),
-    ):
-        if not isinstance(value, int | np.integer) or value < 1:
-            raise ConfigError(f"{name} must be an integer of at least 1, got {value!r}.")
-    for name, value in (("alpha", alpha), ("beta", beta)):
-        if not np.isfinite(value) or value <= 0:
-            raise ConfigError(f"{name} must be a positive number, got {value!r}.")
-    rng = np.random.default_rng(random_state)
-    topic_term = rng.dirichlet(np.full(n_terms, beta), size=n_topics)
-    doc_topic = rng.dirichlet(np.full(n_topics, alpha), size=n_docs)
-    topic_term /= topic_term.sum(axis=1, keepdims=True)
-    doc_topic /= doc_topic.sum(axis=1, keepdims=True)
-    lengths = np.maximum(rng.poisson(doc_length, size=n_docs), 1)
+    rng, topic_term, doc_topic, lengths = _draw_lda_model(
+        n_topics, n_terms, n_docs, doc_length, alpha, beta, random_state
+    )
     offsets = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     n_tokens = int(offsets[-1])

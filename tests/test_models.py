@@ -200,6 +200,28 @@ def test_lda_different_seeds_differ(synthetic):
     assert not np.array_equal(a.topic_term.to_numpy(), b.topic_term.to_numpy())
 
 
+def test_document_topics_in_two_processes_equal_one_process(synthetic):
+    from corpus_tm.models import lda_gamma
+
+    corpus = synthetic.corpus
+    assert len(corpus) > 3 * 100  # several chunks of 100 units
+    one = fit_lda(corpus, 6, random_state=5, passes=2, chunksize=100)
+    two = fit_lda(corpus, 6, random_state=5, passes=2, chunksize=100, n_jobs=2)
+    np.testing.assert_array_equal(one.topic_term_raw, two.topic_term_raw)
+    np.testing.assert_array_equal(one.doc_topic, two.doc_topic)
+    # the model's random state ends where one process leaves it
+    models = [
+        LdaModel(corpus.bow, num_topics=4, id2word=corpus.dictionary, random_state=2)
+        for _ in range(2)
+    ]
+    gammas = [
+        lda_gamma(m, corpus.bow, chunksize=70, n_jobs=n)
+        for m, n in zip(models, (1, 2), strict=True)
+    ]
+    np.testing.assert_array_equal(gammas[0], gammas[1])
+    assert models[0].random_state.rand() == models[1].random_state.rand()
+
+
 # --- units without tokens -------------------------------------------------------------------
 
 
@@ -268,6 +290,8 @@ def test_other_bad_parameters(synthetic):
         fit_lda(corpus, 2, passes=0)
     with pytest.raises(ConfigError, match="alpha"):
         fit_lda(corpus, 2, alpha="flat")
+    with pytest.raises(ConfigError, match="n_jobs"):
+        fit_lda(corpus, 2, n_jobs=0)
     with pytest.raises(ConfigError, match="weighting"):
         fit_nmf(corpus, 2, weighting="bm25")
     with pytest.raises(ConfigError, match="NMF parameter"):
@@ -375,6 +399,8 @@ def test_tomotopy_priors_empty_units_and_round_trip(synthetic, tomotopy_lda, tmp
     np.testing.assert_array_equal(seeded.state["eta"], eta)
     with pytest.raises(ConfigError, match="passes"):
         fit_lda(corpus, 3, backend="tomotopy", passes=5)
+    with pytest.raises(ConfigError, match="n_jobs"):
+        fit_lda(corpus, 3, backend="tomotopy", n_jobs=2)
     with pytest.raises(ConfigError, match="backend"):
         fit_lda(corpus, 3, backend="mallet")
     back = load_model(save_model(tomotopy_lda, tmp_path / "tp.npz"))

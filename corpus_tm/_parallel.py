@@ -1,0 +1,40 @@
+"""Process pools shared by the stages that can use several cores.
+
+In: an ``n_jobs`` value as users give it. Out: a number of processes, and the multiprocessing
+context the pools use (fork on Linux, so workers start in milliseconds with the parent's
+imported modules and data).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import numpy as np
+
+from corpus_tm.errors import ConfigError
+
+
+def resolve_n_jobs(n_jobs: int | None) -> int:
+    """Processes to use: ``None`` is 1, -1 all cores, -2 all but one (scikit-learn's rule)."""
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0:
+        raise ConfigError(
+            f"n_jobs must be a positive number of processes, or -1 for all cores, not {n_jobs!r}."
+        )
+    if n_jobs > 0:
+        return int(n_jobs)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) + 1 + int(n_jobs))
+
+
+def pool_context() -> Any:
+    """The multiprocessing context of corpus_tm's process pools."""
+    import multiprocessing
+
+    # fork shares the imported modules with the workers, so they start in milliseconds.
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()

@@ -316,3 +316,23 @@ def test_without_phrases_each_text_is_preprocessed_on_its_own(texts):
     together = ctm.preprocess_texts(texts, phrase_layers=0)
     alone = [ctm.preprocess_texts([text], phrase_layers=0)[0] for text in texts]
     assert together == alone
+
+
+@MANY
+@given(st.text(alphabet=". \t1a", max_size=40), st.sampled_from(["Photo", "PICTURE", "x"]))
+def test_fast_furniture_checks_flag_the_same_lines(line, word):
+    import re
+
+    from corpus_tm.furniture import _CAPTION_INSIDE, DEFAULT_LINE_RULES, is_caption
+
+    # the dot-leader rule is written for speed; it flags what the plain pattern flags
+    (leaders,) = [r for r in DEFAULT_LINE_RULES if r.max_length > 1000]
+    plain = re.compile(r"(?:\.\s?){5,}\s*\d", re.IGNORECASE)
+    assert leaders.matches(line) == (plain.search(line) is not None)
+    # the substring test before the caption search changes no answer
+    paragraph = f"{line} {word} by {line}"
+    inside = re.search(_CAPTION_INSIDE, paragraph, re.IGNORECASE) is not None
+    ends_in_credit = not re.search(r"[.!?;:,\"')\]…]$", paragraph) and len(
+        re.split(r"[.!?]\s+", paragraph)[-1].split()
+    ) <= 8
+    assert is_caption(paragraph) == (inside and ends_in_credit)

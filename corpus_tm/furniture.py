@@ -12,6 +12,7 @@ Rules are plain regular expressions in :data:`DEFAULT_LINE_RULES` and
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -89,11 +90,9 @@ CAPTION_INSIDE_MAX_LENGTH = 1500
 _SENTENCE_END = re.compile(r"[.!?;:,\"')\]…]$")
 
 
+@functools.cache
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return _COMPILED.setdefault(pattern, re.compile(pattern, re.IGNORECASE))
-
-
-_COMPILED: dict[str, re.Pattern[str]] = {}
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def is_letter_spaced(line: str) -> bool:

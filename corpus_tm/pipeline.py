@@ -207,7 +207,10 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
         text_column=settings["corpus"]["text_column"],
     )
     sections = split_sections(
-        documents, unit=settings["corpus"]["unit"], window=settings["corpus"]["window"]
+        documents,
+        unit=settings["corpus"]["unit"],
+        window=settings["corpus"]["window"],
+        progress=progress,
     )
     units = sections.units
     lap("sectioning")

@@ -337,3 +337,11 @@ def test_un_corpus_loads_whole(un_corpus_path):
     markdown = sections.headings.query("doc_id == 'HTI_79_2024'")
     assert (markdown["style"].str.startswith("markdown")).all()
     assert len(markdown) >= 3
+
+
+def test_progress_bar_over_documents(example_corpus_path, example_units, capsys):
+    shown = ctm.read_corpus(example_corpus_path, progress=True)
+    assert "sections: 100%" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(shown, example_units)
+    ctm.read_corpus(example_corpus_path)  # two documents: no bar by default
+    assert capsys.readouterr().err == ""

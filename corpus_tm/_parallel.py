@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -38,3 +41,15 @@ def pool_context() -> Any:
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
+
+
+@contextmanager
+def forking_quietly() -> Iterator[None]:
+    """Silence Python 3.12's warning about forking a multi-threaded process, around submits.
+
+    corpus_tm's workers run Python and numpy code on their own data, so a thread of the parent
+    (numpy's BLAS pool, a notebook's I/O thread) does not matter to them.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*fork", category=DeprecationWarning)
+        yield

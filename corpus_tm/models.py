@@ -28,7 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
-from corpus_tm._parallel import pool_context, resolve_n_jobs
+from corpus_tm._parallel import forking_quietly, pool_context, resolve_n_jobs
 from corpus_tm.cache import atomic_write_bytes
 from corpus_tm.corpus import Corpus
 from corpus_tm.errors import ConfigError, InputError
@@ -644,9 +644,9 @@ def lda_gamma(
         initializer=_init_inference_worker,
         initargs=(model, bow, spans, starts),
     ) as pool:
-        for (start, stop), gamma in zip(
-            spans, pool.map(_infer_chunk, range(len(spans))), strict=True
-        ):
+        with forking_quietly():
+            gammas = pool.map(_infer_chunk, range(len(spans)))  # submits (forks) at once
+        for (start, stop), gamma in zip(spans, gammas, strict=True):
             out[start:stop] = gamma
     return out
 

@@ -63,7 +63,7 @@ from gensim.corpora import Dictionary
 from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, npmi_scorer, original_scorer
 from tqdm.auto import tqdm
 
-from corpus_tm._parallel import pool_context, resolve_n_jobs
+from corpus_tm._parallel import forking_quietly, pool_context, resolve_n_jobs
 from corpus_tm.cache import (
     CacheWarning,
     discard_entry,
@@ -495,12 +495,8 @@ def _tokenise(
             initializer=_init_worker,
             initargs=(settings,),
         ) as pool:
-            # Submit (and so fork) before the progress bar starts its thread. The workers only
-            # run Python and numpy code on their own data, so a thread of the parent (numpy's
-            # BLAS pool, a notebook's I/O thread) does not matter to them: silence Python
-            # 3.12's warning about forking a multi-threaded process.
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*fork", category=DeprecationWarning)
+            # Submit (and so fork) before the progress bar starts its thread.
+            with forking_quietly():
                 futures = {
                     pool.submit(_tokenise_in_worker, list(texts[a:b])): i
                     for i, (a, b) in enumerate(spans)

@@ -17,9 +17,12 @@ import io
 import json
 import os
 import platform
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -406,8 +409,6 @@ def fit_lda(
     ConfigError
         If ``n_topics`` is out of range or another parameter is invalid.
     """
-    from gensim.models import LdaModel
-
     check_corpus(corpus)
     k = check_n_topics(n_topics, corpus)
     seed = _check_random_state(random_state)
@@ -459,9 +460,14 @@ def fit_lda(
     # than converting CSR rows each time; keep the lazy view only for very large corpora.
     bow = list(corpus.bow) if corpus.dtm.nnz <= _MATERIALISE_MAX_NNZ else corpus.bow
     show = _show_progress(progress, len(corpus))
-    with tqdm(total=passes, desc=f"LDA k={k}", unit="pass", disable=not show) as bar:
-        model = LdaModel(
-            corpus=bow,
+    with (
+        lda_pool(n_jobs, len(corpus)) as pool,
+        tqdm(total=passes, desc=f"LDA k={k}", unit="pass", disable=not show) as bar,
+    ):
+        # Made without a corpus, then trained with update(): what LdaModel(corpus=...) does
+        # (tested to give the same lambda), with the pool in place before the first E-step.
+        model = _pooled_lda_class()(
+            corpus=None,
             num_topics=k,
             id2word=corpus.dictionary,
             chunksize=chunksize,
@@ -476,9 +482,12 @@ def fit_lda(
             random_state=seed,
             callbacks=[_PassProgress(bar)] if show else None,
         )
-    lam = model.state.get_lambda().astype(np.float64)
+        model.pool = pool
+        model.update(bow)
+        model.pool = None
+        lam = model.state.get_lambda().astype(np.float64)
+        gamma = _gamma_by_chunks(model, bow, chunksize, pool)
     topic_term = lam / lam.sum(axis=1, keepdims=True)
-    gamma = lda_gamma(model, bow, chunksize=chunksize, n_jobs=n_jobs)
     doc_topic = gamma / gamma.sum(axis=1, keepdims=True)
     params = {
         "n_topics": k,
@@ -615,40 +624,105 @@ def lda_gamma(
 
     Computed with ``model.inference`` chunk by chunk, so no topic is ever dropped. Uses (and
     advances) the model's random state, so the result is reproducible for a freshly fitted or
-    rebuilt model.
-
-    With ``n_jobs > 1`` the chunks are inferred in that many processes. The random starting
-    values of every chunk are drawn first, in order, in this process, so the result is the
-    same to the last bit as with one process, and the model's random state ends in the same
-    place.
+    rebuilt model. With ``n_jobs > 1`` each chunk's documents are inferred in that many
+    processes (:func:`pooled_inference`), with the same result to the last bit.
     """
+    with lda_pool(n_jobs, len(bow)) as pool:
+        return _gamma_by_chunks(model, bow, chunksize, pool)
+
+
+def _gamma_by_chunks(model: Any, bow: Any, chunksize: int, pool: Any) -> np.ndarray:
     n = len(bow)
     out = np.empty((n, model.num_topics), dtype=np.float64)
-    spans = [(start, min(n, start + chunksize)) for start in range(0, n, chunksize)]
-    n_jobs = resolve_n_jobs(n_jobs)
-    if n_jobs == 1 or len(spans) < 2:
-        for start, stop in spans:
-            gamma, _ = model.inference([bow[i] for i in range(start, stop)])
-            out[start:stop] = gamma
-        return out
+    for start in range(0, n, chunksize):
+        chunk = [bow[i] for i in range(start, min(n, start + chunksize))]
+        if pool is None:
+            gamma, _ = model.inference(chunk)
+        else:
+            gamma, _ = pooled_inference(model, chunk, pool)
+        out[start : start + len(chunk)] = gamma
+    return out
+
+
+#: Below this many units LDA stays in one process whatever ``n_jobs`` is.
+_POOL_MIN_UNITS = 64
+
+
+@contextmanager
+def lda_pool(n_jobs: int | None, n_units: int) -> Iterator[Any]:
+    """A process pool for :func:`pooled_inference`, or ``None`` where one process is enough."""
     from concurrent.futures import ProcessPoolExecutor
 
-    # What model.inference draws first for each chunk, in the order it would draw it.
-    starts = [
-        model.random_state.gamma(100.0, 1.0 / 100.0, (stop - start, model.num_topics))
-        for start, stop in spans
-    ]
-    with ProcessPoolExecutor(
-        max_workers=min(n_jobs, len(spans)),
-        mp_context=pool_context(),
-        initializer=_init_inference_worker,
-        initargs=(model, bow, spans, starts),
-    ) as pool:
-        with forking_quietly():
-            gammas = pool.map(_infer_chunk, range(len(spans)))  # submits (forks) at once
-        for (start, stop), gamma in zip(spans, gammas, strict=True):
-            out[start:stop] = gamma
-    return out
+    n_jobs = resolve_n_jobs(n_jobs)
+    if n_jobs == 1 or n_units < _POOL_MIN_UNITS:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=pool_context()) as pool:
+        yield pool
+
+
+def pooled_inference(
+    model: Any, chunk: Sequence[list[tuple[int, Any]]], pool: Any, collect_sstats: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """gensim's ``LdaModel.inference`` with the documents spread over a process pool.
+
+    Gives what ``model.inference(chunk, collect_sstats)`` gives, to the last bit. It draws
+    the chunk's random starting values as gensim does (one draw, this process), lets the
+    workers run gensim's own per-document loop on contiguous parts of the chunk (each
+    document's gamma depends only on the document, its start and the model), then adds the
+    sufficient statistics here, document by document in gensim's order, from each final gamma
+    exactly as gensim's loop does after its last iteration.
+    """
+    from gensim.models.ldamodel import dirichlet_expectation
+
+    chunk = list(chunk)
+    starts = model.random_state.gamma(100.0, 1.0 / 100.0, (len(chunk), model.num_topics))
+    state = {
+        "expElogbeta": model.expElogbeta,
+        "alpha": model.alpha,
+        "iterations": model.iterations,
+        "gamma_threshold": model.gamma_threshold,
+        "dtype": model.dtype,
+        "num_topics": model.num_topics,
+    }
+    # The documents travel as flat arrays: unpickling lists of tuples costs more than the
+    # workers save.
+    offsets = np.zeros(len(chunk) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk)), out=offsets[1:])
+    n_cells = int(offsets[-1])
+    ids = np.fromiter((i for doc in chunk for i, _ in doc), dtype=np.int64, count=n_cells)
+    counts = np.fromiter((c for doc in chunk for _, c in doc), dtype=np.float64, count=n_cells)
+    n_parts = max(1, min(pool._max_workers, len(chunk)))
+    bounds = np.linspace(0, len(chunk), n_parts + 1).astype(int).tolist()
+    with forking_quietly():  # the first submit forks the workers
+        parts = [
+            pool.submit(
+                _gamma_of_documents,
+                ids[offsets[a] : offsets[b]],
+                counts[offsets[a] : offsets[b]],
+                offsets[a : b + 1] - offsets[a],
+                starts[a:b],
+                state,
+            )
+            for a, b in pairwise(bounds)
+        ]
+    gamma = np.concatenate([part.result() for part in parts])
+    if not collect_sstats:
+        return gamma, None
+    expElogbeta = model.expElogbeta
+    sstats = np.zeros_like(expElogbeta, dtype=model.dtype)
+    epsilon = np.finfo(model.dtype).eps
+    counts = counts.astype(model.dtype)
+    bounds = offsets.tolist()
+    for d in range(len(chunk)):
+        doc_ids = ids[bounds[d] : bounds[d + 1]]
+        exp_elog_theta = np.exp(dirichlet_expectation(gamma[d, :]))
+        phinorm = np.dot(exp_elog_theta, expElogbeta[:, doc_ids]) + epsilon
+        sstats[:, doc_ids] += np.outer(
+            exp_elog_theta.T, counts[bounds[d] : bounds[d + 1]] / phinorm
+        )
+    sstats *= expElogbeta
+    return gamma, sstats
 
 
 class _ReplayedStarts:
@@ -663,23 +737,40 @@ class _ReplayedStarts:
         return self._start
 
 
-_INFERENCE: tuple[Any, Any, list[tuple[int, int]], list[np.ndarray]] | None = None
+def _gamma_of_documents(
+    ids: np.ndarray,
+    counts: np.ndarray,
+    offsets: np.ndarray,
+    starts: np.ndarray,
+    state: dict[str, Any],
+) -> np.ndarray:
+    """Worker task: gensim's inference loop for the documents in flat arrays."""
+    from types import SimpleNamespace
 
+    from gensim.models import LdaModel
 
-def _init_inference_worker(
-    model: Any, bow: Any, spans: list[tuple[int, int]], starts: list[np.ndarray]
-) -> None:
-    global _INFERENCE
-    _INFERENCE = (model, bow, spans, starts)
-
-
-def _infer_chunk(index: int) -> np.ndarray:
-    assert _INFERENCE is not None
-    model, bow, spans, starts = _INFERENCE
-    start, stop = spans[index]
-    model.random_state = _ReplayedStarts(starts[index])
-    gamma, _ = model.inference([bow[i] for i in range(start, stop)])
+    id_list, count_list, bounds = ids.tolist(), counts.tolist(), offsets.tolist()
+    docs = [list(zip(id_list[a:b], count_list[a:b], strict=True)) for a, b in pairwise(bounds)]
+    # LdaModel.inference reads only these attributes of the model.
+    model = SimpleNamespace(**state, random_state=_ReplayedStarts(starts))
+    gamma, _ = LdaModel.inference(model, docs)  # type: ignore[arg-type]
     return gamma
+
+
+@cache
+def _pooled_lda_class() -> type:
+    """gensim's ``LdaModel`` whose E-step uses :func:`pooled_inference` when given a pool."""
+    from gensim.models import LdaModel
+
+    class PooledLdaModel(LdaModel):
+        pool: Any = None
+
+        def inference(self, chunk, collect_sstats=False):  # type: ignore[override]
+            if self.pool is None or len(chunk) < _POOL_MIN_UNITS:
+                return super().inference(chunk, collect_sstats=collect_sstats)
+            return pooled_inference(self, chunk, self.pool, collect_sstats=collect_sstats)
+
+    return PooledLdaModel
 
 
 # --------------------------------------------------------------------------------------------

@@ -200,16 +200,29 @@ def test_lda_different_seeds_differ(synthetic):
     assert not np.array_equal(a.topic_term.to_numpy(), b.topic_term.to_numpy())
 
 
-def test_document_topics_in_two_processes_equal_one_process(synthetic):
+def test_two_processes_give_plain_gensim_to_the_last_bit(synthetic):
     from corpus_tm.models import lda_gamma
 
     corpus = synthetic.corpus
-    assert len(corpus) > 3 * 100  # several chunks of 100 units
-    one = fit_lda(corpus, 6, random_state=5, passes=2, chunksize=100)
-    two = fit_lda(corpus, 6, random_state=5, passes=2, chunksize=100, n_jobs=2)
-    np.testing.assert_array_equal(one.topic_term_raw, two.topic_term_raw)
+    assert len(corpus) > 3 * 100  # several chunks of 100 units, each split over 2 processes
+    settings = {"passes": 2, "chunksize": 100, "iterations": 100}
+    raw = LdaModel(
+        corpus=corpus.bow,
+        num_topics=6,
+        id2word=corpus.dictionary,
+        eval_every=None,
+        random_state=5,
+        alpha="auto",  # the prior changes after every chunk and must reach the workers
+        **settings,
+    )
+    one = fit_lda(corpus, 6, random_state=5, alpha="auto", **settings)
+    two = fit_lda(corpus, 6, random_state=5, alpha="auto", n_jobs=2, **settings)
+    lam = raw.state.get_lambda().astype(np.float64)
+    np.testing.assert_array_equal(lam, one.topic_term_raw)
+    np.testing.assert_array_equal(lam, two.topic_term_raw)
     np.testing.assert_array_equal(one.doc_topic, two.doc_topic)
-    # the model's random state ends where one process leaves it
+    np.testing.assert_array_equal(raw.alpha, two.state["alpha"])
+    # document topics of a plain gensim model, and where its random state ends
     models = [
         LdaModel(corpus.bow, num_topics=4, id2word=corpus.dictionary, random_state=2)
         for _ in range(2)

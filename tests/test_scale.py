@@ -260,16 +260,14 @@ def test_streamed_bag_of_words_gives_the_same_lda_as_lists_in_memory(monkeypatch
 
     data = make_lda_corpus(n_topics=4, n_terms=200, n_docs=300, doc_length=40, random_state=2)
     seen = []
-    import gensim.models  # fit_lda imports LdaModel from here when it runs
+    pooled = models._pooled_lda_class()
 
-    original = gensim.models.LdaModel
-
-    class Recording(original):  # type: ignore[misc, valid-type]
-        def __init__(self, corpus=None, **kwargs):
+    class Recording(pooled):  # type: ignore[misc, valid-type]
+        def update(self, corpus, *args, **kwargs):
             seen.append(type(corpus))
-            super().__init__(corpus=corpus, **kwargs)
+            return super().update(corpus, *args, **kwargs)
 
-    monkeypatch.setattr(gensim.models, "LdaModel", Recording)
+    monkeypatch.setattr(models, "_pooled_lda_class", lambda: Recording)
     in_memory = models.fit_lda(data.corpus, 4, random_state=3, passes=2)
     monkeypatch.setattr(models, "_MATERIALISE_MAX_NNZ", 0)
     streamed = models.fit_lda(data.corpus, 4, random_state=3, passes=2)

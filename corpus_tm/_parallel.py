@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,6 +41,23 @@ def pool_context() -> Any:
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
+
+
+def server_pool_context(preload: Sequence[str] = ()) -> Any:
+    """A multiprocessing context whose workers are not forked from this process.
+
+    ``forkserver`` where the platform has it: workers are forked from a small server process
+    started once per session (with ``preload`` imported), so this process, which may hold
+    BLAS threads in the middle of numeric work, is never forked. Used where the parent keeps
+    computing with numpy between the workers' tasks (LDA's E-step).
+    """
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context()
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(preload))
+    return context
 
 
 @contextmanager

@@ -200,9 +200,11 @@ def test_lda_different_seeds_differ(synthetic):
     assert not np.array_equal(a.topic_term.to_numpy(), b.topic_term.to_numpy())
 
 
-def test_two_processes_give_plain_gensim_to_the_last_bit(synthetic):
+def test_two_processes_give_plain_gensim_to_the_last_bit(synthetic, monkeypatch):
+    from corpus_tm import models
     from corpus_tm.models import lda_gamma
 
+    monkeypatch.setattr(models, "_POOL_MIN_UNITS", 50)  # pool this small corpus too
     corpus = synthetic.corpus
     assert len(corpus) > 3 * 100  # several chunks of 100 units, each split over 2 processes
     settings = {"passes": 2, "chunksize": 100, "iterations": 100}

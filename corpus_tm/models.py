@@ -31,7 +31,7 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
-from corpus_tm._parallel import forking_quietly, resolve_n_jobs, server_pool_context
+from corpus_tm._parallel import resolve_n_jobs, server_pool_context
 from corpus_tm.cache import atomic_write_bytes
 from corpus_tm.corpus import Corpus
 from corpus_tm.errors import ConfigError, InputError
@@ -696,20 +696,19 @@ def pooled_inference(
     n_cells = int(offsets[-1])
     ids = np.fromiter((i for doc in chunk for i, _ in doc), dtype=np.int64, count=n_cells)
     counts = np.fromiter((c for doc in chunk for _, c in doc), dtype=np.float64, count=n_cells)
-    n_parts = max(1, min(pool._max_workers, len(chunk)))
+    n_parts = max(1, min(getattr(pool, "_max_workers", 2), len(chunk)))
     bounds = np.linspace(0, len(chunk), n_parts + 1).astype(int).tolist()
-    with forking_quietly():  # the first submit starts the workers
-        parts = [
-            pool.submit(
-                _gamma_of_documents,
-                ids[offsets[a] : offsets[b]],
-                counts[offsets[a] : offsets[b]],
-                offsets[a : b + 1] - offsets[a],
-                starts[a:b],
-                state,
-            )
-            for a, b in pairwise(bounds)
-        ]
+    parts = [
+        pool.submit(
+            _gamma_of_documents,
+            ids[offsets[a] : offsets[b]],
+            counts[offsets[a] : offsets[b]],
+            offsets[a : b + 1] - offsets[a],
+            starts[a:b],
+            state,
+        )
+        for a, b in pairwise(bounds)
+    ]
     gamma = np.concatenate([part.result() for part in parts])
     if not collect_sstats:
         return gamma, None

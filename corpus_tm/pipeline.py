@@ -210,7 +210,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
         documents,
         unit=settings["corpus"]["unit"],
         window=settings["corpus"]["window"],
-        progress=progress,
+        progress=None if progress is not False else False,  # a bar only for large corpora
     )
     units = sections.units
     lap("sectioning")

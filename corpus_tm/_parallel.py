@@ -1,8 +1,8 @@
 """Process pools shared by the stages that can use several cores.
 
 In: an ``n_jobs`` value as users give it. Out: a number of processes, and the multiprocessing
-context the pools use (fork on Linux, so workers start in milliseconds with the parent's
-imported modules and data).
+contexts the pools use: fork on Linux for tokenising (workers start in milliseconds with the
+parent's modules and data), a fork server for LDA's E-step (the parent is never forked).
 """
 
 from __future__ import annotations

@@ -769,7 +769,9 @@ def _pooled_lda_class() -> type:
         pool: Any = None
 
         def inference(self, chunk, collect_sstats=False):  # type: ignore[override]
-            if self.pool is None or len(chunk) < _POOL_MIN_UNITS:
+            # Whether to pool at all was decided on the corpus size (lda_pool); every chunk of
+            # a pooled fit is pooled, whatever chunksize is.
+            if self.pool is None or len(chunk) < 2:
                 return super().inference(chunk, collect_sstats=collect_sstats)
             return pooled_inference(self, chunk, self.pool, collect_sstats=collect_sstats)
 

@@ -3,7 +3,7 @@
 In: a TOML lexicon file (or the default one shipped in ``corpus_tm/data/domains.toml``) and,
 for the coverage report, a :class:`~corpus_tm.corpus.Corpus` or a unit table.
 Out: a :class:`Lexicon` (frozen: domains with a label, the year each entered the official
-list and English seed terms) and tidy coverage tables.
+list, English seed terms and exclusion phrases) and tidy coverage tables.
 
 A lexicon file looks like this::
 
@@ -17,7 +17,9 @@ A lexicon file looks like this::
     label = "Biological security"  # optional, defaults to the id
     year = 2020                    # optional
     description = "..."            # optional
-    terms = ["biosafety", "biosecurity", "biological security", "infectious disease"]
+    terms = ["biosafety", "biosecurity", "biological security", "infectious disease",
+             "outbreak"]
+    exclude = ["outbreak of war", "outbreak of violence"]   # optional
 
 Domain ids are lower-case identifiers (``science_technology``); ``other`` is reserved for
 what no domain claims. Every domain needs at least one term and no term may belong to two
@@ -34,6 +36,24 @@ matter, so ``non-proliferation``, ``non_proliferation`` and ``non proliferation`
 term. A corpus vocabulary term (``national_biosafety``) carries a seed when the seed's
 pieces occur in it; when the corpus dropped connector words (``science_technology``), the
 seed matches without them too.
+
+Exclusion phrases
+-----------------
+A domain's optional ``exclude`` list names phrases in which a hit of one of *its* terms does
+not count: with ``exclude = ["outbreak of war"]`` the ``outbreak`` of "the outbreak of war"
+is no biological hit, while "the outbreak of the epidemic" still is one. An exclusion phrase
+is cut into pieces and lemmatised like a term, and every place where it occurs is found;
+unlike a term it is not also matched without its connector words (``climate of peace``
+without ``of`` would match "climate, peace"), so list the variants you need ("outbreak of
+war", "outbreak of the war"). A hit of the domain's terms that lies wholly inside such a
+place is dropped and the matcher tries the shorter terms starting at the same piece, so a
+term of another domain there still counts. Hits of other domains are never dropped by this
+domain's exclusions, and a hit that reaches beyond the phrase is kept. Every exclusion must
+contain one of the domain's terms and be longer than it (otherwise it could never apply, or
+would remove the term altogether); loading fails naming the file, the domain and the key.
+Exclusions apply wherever the matcher is used: coverage, the dictionary baseline, the
+evidence trail and the matching of corpus vocabulary terms (``state_party`` carries no
+``party`` once ``state party`` is excluded).
 """
 
 from __future__ import annotations
@@ -78,7 +98,7 @@ OTHER = "other"
 
 _TOP_KEYS = ("lexicon", "domains")
 _META_KEYS = ("name", "version", "description", "language")
-_DOMAIN_KEYS = ("label", "year", "description", "terms")
+_DOMAIN_KEYS = ("label", "year", "description", "terms", "exclude")
 _DOMAIN_ID = re.compile(r"[a-z][a-z0-9_]*")
 _PIECE = re.compile(r"[^\W_]+")
 _POSSESSIVE = re.compile(r"\s?['\u2019]s\b")
@@ -176,6 +196,16 @@ def _term_keys(term: str) -> set[tuple[str, ...]]:
     return {k for k in keys if k}
 
 
+def _exclusion_keys(phrase: str) -> set[tuple[str, ...]]:
+    """The piece sequences an exclusion phrase matches: lemmatised and as written.
+
+    Unlike a term (:func:`_term_keys`) it has no form without connector words: that would
+    turn ``climate of peace`` into ``climate peace``, which also matches "climate, peace".
+    """
+    raw = tuple(_raw_pieces(phrase))
+    return {raw, tuple(_lemma(p) for p in raw)}
+
+
 # --------------------------------------------------------------------------------------------
 # The lexicon
 
@@ -196,6 +226,9 @@ class Domain:
         Seed terms as written in the lexicon file.
     description : str
         What the domain covers.
+    exclude : tuple of str
+        Phrases in which a hit of one of the domain's terms does not count (see "Exclusion
+        phrases" in :mod:`corpus_tm.lexicon`).
     """
 
     id: str
@@ -203,6 +236,7 @@ class Domain:
     year: int | None
     terms: tuple[str, ...]
     description: str = ""
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,6 +291,11 @@ class Lexicon:
         """All ``(domain_id, term)`` pairs, in lexicon order."""
         return [(d.id, t) for d in self.domains for t in d.terms]
 
+    @property
+    def exclusions(self) -> list[tuple[str, str]]:
+        """All ``(domain_id, exclusion_phrase)`` pairs, in lexicon order."""
+        return [(d.id, p) for d in self.domains for p in d.exclude]
+
     def to_frame(self) -> pd.DataFrame:
         """One row per seed term: ``domain, label, year, term, token``.
 
@@ -304,28 +343,62 @@ class Lexicon:
         return matched
 
 
+def _first_lengths(keys: Iterable[tuple[str, ...]]) -> dict[str, list[int]]:
+    """Key lengths by first piece, longest first."""
+    lengths: dict[str, set[int]] = {}
+    for key in keys:
+        lengths.setdefault(key[0], set()).add(len(key))
+    return {first: sorted(ls, reverse=True) for first, ls in lengths.items()}
+
+
 class _Matcher:
-    """Longest-first, non-overlapping matching of seed terms in word-piece sequences."""
+    """Longest-first, non-overlapping matching of seed terms in word-piece sequences.
+
+    A term hit of a domain that lies wholly inside an occurrence of one of that domain's
+    exclusion phrases is skipped, and shorter terms starting at the same piece are tried.
+    """
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.terms: list[tuple[str, str]] = lexicon.terms
-        self.domain_of_term = np.array(
-            [lexicon.domain_ids.index(d) for d, _ in self.terms], dtype=np.int64
-        )
+        domain_ids = lexicon.domain_ids
+        self.domain_of_term = np.array([domain_ids.index(d) for d, _ in self.terms], dtype=np.int64)
         self.key_to_term: dict[tuple[str, ...], int] = {}
         for index, (_domain, term) in enumerate(self.terms):
             for key in sorted(_term_keys(term)):
                 self.key_to_term.setdefault(key, index)
-        lengths: dict[str, set[int]] = {}
-        for key in self.key_to_term:
-            lengths.setdefault(key[0], set()).add(len(key))
-        self.lengths = {first: sorted(ls, reverse=True) for first, ls in lengths.items()}
+        self.lengths = _first_lengths(self.key_to_term)
+        # exclusion phrase key -> the domains (indices) it excludes hits of
+        self.exclusion_domains: dict[tuple[str, ...], frozenset[int]] = {}
+        for domain, phrase in lexicon.exclusions:
+            for key in _exclusion_keys(phrase):
+                old = self.exclusion_domains.get(key, frozenset())
+                self.exclusion_domains[key] = old | {domain_ids.index(domain)}
+        self.exclusion_lengths = _first_lengths(self.exclusion_domains)
+
+    def _excluded_spans(self, pieces: Sequence[str]) -> dict[int, list[tuple[int, int]]]:
+        """Every occurrence of an exclusion phrase, as ``{domain: [(start, stop), ...]}``."""
+        spans: dict[int, list[tuple[int, int]]] = {}
+        lengths, phrase_domains = self.exclusion_lengths, self.exclusion_domains
+        n = len(pieces)
+        for i in [i for i, piece in enumerate(pieces) if piece in lengths]:
+            for length in lengths[pieces[i]]:
+                if i + length <= n:
+                    domains = phrase_domains.get(tuple(pieces[i : i + length]))
+                    for domain in domains or ():
+                        spans.setdefault(domain, []).append((i, i + length))
+        return spans
 
     def find(self, pieces: Sequence[str]) -> list[tuple[int, int, int]]:
-        """Matches as ``(start, stop, term_index)``, left to right, longest first."""
+        """Matches as ``(start, stop, term_index)``, left to right, longest first.
+
+        A match of a domain's term wholly inside one of that domain's exclusion phrases is
+        not returned (the next shorter term starting there is tried instead).
+        """
         found = []
         n = len(pieces)
         lengths, key_to_term = self.lengths, self.key_to_term
+        spans = self._excluded_spans(pieces) if self.exclusion_lengths else {}
+        domain_of_term = self.domain_of_term
         free = 0  # the first piece not inside an earlier match
         for i in [i for i, piece in enumerate(pieces) if piece in lengths]:
             if i < free:
@@ -333,10 +406,16 @@ class _Matcher:
             for length in lengths[pieces[i]]:
                 if i + length <= n:
                     term = key_to_term.get(tuple(pieces[i : i + length]))
-                    if term is not None:
-                        found.append((i, i + length, term))
-                        free = i + length
-                        break
+                    if term is None:
+                        continue
+                    if spans and any(
+                        start <= i and i + length <= stop
+                        for start, stop in spans.get(int(domain_of_term[term]), ())
+                    ):
+                        continue  # inside an exclusion phrase of the term's domain
+                    found.append((i, i + length, term))
+                    free = i + length
+                    break
         return found
 
     def match_token(self, token: str) -> tuple[str, str] | None:
@@ -566,13 +645,66 @@ def _build_domain(domain_id: Any, table: Any, where: str) -> Domain:
             continue
         seen.add(written.lower())
         clean.append(written)
+    exclude = _build_exclusions(domain_id, table.get("exclude", []), clean, where)
     return Domain(
         id=domain_id,
         label=label.strip(),
         year=year,
         terms=tuple(clean),
         description=" ".join(description.split()),
+        exclude=exclude,
     )
+
+
+def _contains(key: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    """Whether ``part`` occurs as a contiguous run of pieces in ``key``."""
+    k = len(part)
+    return any(key[i : i + k] == part for i in range(len(key) - k + 1))
+
+
+def _build_exclusions(
+    domain_id: str, phrases: Any, terms: Sequence[str], where: str
+) -> tuple[str, ...]:
+    if not isinstance(phrases, list | tuple):
+        raise ConfigError(
+            f"{where}: domain {domain_id!r} key 'exclude' must be a list of phrases, not "
+            f"{type(phrases).__name__}."
+        )
+    term_keys = {key: term for term in terms for key in _term_keys(term)}
+    clean: list[str] = []
+    seen: set[str] = set()
+    for phrase in phrases:
+        if not isinstance(phrase, str) or not _raw_pieces(phrase):
+            raise ConfigError(
+                f"{where}: domain {domain_id!r} key 'exclude' has {phrase!r}, which is not a "
+                "phrase (phrases are strings with at least one letter or digit)."
+            )
+        written = " ".join(phrase.split())
+        keys = _exclusion_keys(written)
+        same = [term_keys[key] for key in keys if key in term_keys]
+        if same:
+            raise ConfigError(
+                f"{where}: domain {domain_id!r} key 'exclude' has {written!r}, which is the "
+                f"domain's term {same[0]!r}; remove the term instead of excluding it."
+            )
+        if not any(_contains(key, part) for key in keys for part in term_keys):
+            raise ConfigError(
+                f"{where}: domain {domain_id!r} key 'exclude' has {written!r}, which contains "
+                "none of the domain's terms, so it would never apply; an exclusion is a longer "
+                "phrase around one of the domain's terms (e.g. 'outbreak of war' for "
+                "'outbreak')."
+            )
+        if written.lower() in seen:
+            warnings.warn(
+                f"{where}: domain {domain_id!r} lists the exclusion {written!r} twice; the "
+                "second is ignored.",
+                UserWarning,
+                stacklevel=5,
+            )
+            continue
+        seen.add(written.lower())
+        clean.append(written)
+    return tuple(clean)
 
 
 def _check_overlaps(domains: Sequence[Domain], where: str) -> None:

@@ -271,3 +271,157 @@ def test_coverage_rejects_other_input():
         lexicon_coverage(["some text"])
     with pytest.raises(ConfigError, match="level"):
         lexicon_coverage(pd.DataFrame({"unit_id": ["a"], "text": ["x"]}), level="unit")
+
+
+# --- exclusion phrases (issue 11, dictionary precision) ------------------------------------
+
+
+def hits(text: str, lexicon: Lexicon | None = None) -> list[tuple[str, str]]:
+    """The (domain, term) pairs the matcher counts in ``text``."""
+    matcher = (lexicon or default_lexicon()).matcher
+    return [matcher.terms[term] for _, _, term in matcher.find(word_pieces(text))]
+
+
+def test_outbreak_of_war_is_not_biological_but_an_epidemic_outbreak_is():
+    assert hits("An outbreak of war.") == []
+    assert hits("Since the outbreak of the war in Ukraine") == []
+    assert hits("the outbreak of violence and of hostilities") == []
+    assert hits("After the outbreak of the epidemic, the Party led.") == [
+        ("biological", "outbreak"), ("biological", "epidemic"), ("political", "party"),
+    ]
+    assert hits("an outbreak of Ebola") == [("biological", "outbreak"), ("biological", "ebola")]
+
+
+def test_security_council_counts_for_no_domain():
+    # None of its words is a seed term, so the Security Council adds nothing of its own ...
+    assert hits("The Security Council met.") == []
+    assert hits("Security Council resolution 2532 on the COVID-19 pandemic") == [
+        ("biological", "covid-19"), ("biological", "pandemic"),
+    ]
+    # ... and a lexicon with a bare "security" term can keep it out with a rule.
+    lexicon = lexicon_from_dict(
+        {"general": {"terms": ["security"], "exclude": ["Security Council"]}}
+    )
+    assert hits("The Security Council and the Security Council's members", lexicon) == []
+    assert hits("national security and the Security Council", lexicon) == [
+        ("general", "security")
+    ]
+
+
+def test_nuclear_family_is_not_nuclear():
+    assert hits("the nuclear family") == []
+    assert hits("Nuclear families and nuclear weapons") == [("nuclear", "nuclear weapon")]
+
+
+def test_default_rules_for_the_failure_patterns_of_the_hand_check():
+    assert hits("I congratulate you on your election as President of the Assembly.") == []
+    assert hits("free and fair elections") == [("political", "election")]
+    assert hits("We urge all parties to the conflict to respect the ceasefire.") == []
+    assert hits("the Conference of the Parties") == []
+    assert hits("all Party members") == [("political", "party member")]
+    assert hits("the West Bank") == []
+    assert hits("the World Bank") == [("financial", "bank")]
+    assert hits("we must combat climate change") == [("ecological", "climate change")]
+    assert hits("combat forces") == [("military", "combat force")]
+    assert hits("marine biological diversity") == [("ecological", "biological diversity")]
+    assert hits("the International Atomic Energy Agency") == [("nuclear", "atomic energy")]
+    assert hits("the lack of political will") == []
+    assert hits("a multi-polar world") == []
+    assert hits("melting polar ice") == [("polar", "polar")]
+
+
+def test_exclusion_drops_only_its_own_domain_and_falls_back_to_shorter_terms():
+    lexicon = lexicon_from_dict(
+        {
+            "health": {"terms": ["outbreak", "family planning"], "exclude": [
+                "outbreak of war", "family planning clinic"]},
+            "conflict": {"terms": ["war"]},
+            "kin": {"terms": ["family"]},
+        }
+    )
+    # the war inside "outbreak of war" is another domain's hit and still counts
+    assert hits("the outbreak of war", lexicon) == [("conflict", "war")]
+    # "family planning" is excluded here, so the shorter "family" of another domain counts
+    assert hits("a family planning clinic", lexicon) == [("kin", "family")]
+    assert hits("family planning", lexicon) == [("health", "family planning")]
+    # every occurrence of the phrase is found, and a hit outside it still counts
+    assert hits("outbreak of war, outbreak of wars and an outbreak", lexicon) == [
+        ("conflict", "war"), ("conflict", "war"), ("health", "outbreak"),
+    ]
+
+
+def test_exclusion_phrases_keep_their_connector_words():
+    # "climate of peace" must not turn into "climate peace", which would match "climate, peace"
+    assert hits("climate of peace") == []
+    assert hits("from COVID-19 to climate, peace and security") == [
+        ("biological", "covid-19"), ("ecological", "climate"),
+    ]
+
+
+def test_exclusions_reach_coverage_vocabulary_and_the_dictionary_baseline():
+    units = pd.DataFrame(
+        {"unit_id": ["war", "epidemic"],
+         "text": ["An outbreak of war.", "The outbreak of the epidemic."]}
+    )
+    counts = lexicon_coverage(units).set_index("term")["n_occurrences"]
+    assert counts["outbreak"] == 1
+    shares = ctm.dictionary_shares(units).shares
+    assert shares.loc["war", "other"] == 1.0
+    assert shares.loc["epidemic", "biological"] == 1.0
+    from corpus_tm.domains import sentence_domain_scores
+
+    scores, terms = sentence_domain_scores(
+        ctm.dictionary_shares(units), "war", ["An outbreak of war.", "An outbreak."]
+    )
+    assert scores[0].sum() == 0
+    assert terms[1] == [("outbreak", default_lexicon().domain_ids.index("biological"))]
+    matched = default_lexicon().match_vocabulary(
+        ["state_party", "party_member", "outbreak_of_war", "covid_19_outbreak", "west_bank"]
+    )
+    assert set(matched) == {"party_member", "covid_19_outbreak"}
+    assert matched["covid_19_outbreak"][0] == "biological"
+
+
+def test_default_lexicon_loads_with_its_exclusions():
+    lexicon = default_lexicon()
+    assert lexicon.version != "1.0.0"  # bumped with the exclusion rules
+    assert "outbreak of war" in lexicon["biological"].exclude
+    assert "nuclear family" in lexicon["nuclear"].exclude
+    assert ("biological", "outbreak of war") in lexicon.exclusions
+    assert "combat" not in lexicon["military"].terms
+    assert load_lexicon(default_lexicon_path()).domains == lexicon.domains
+
+
+@pytest.mark.parametrize(
+    ("exclude", "needles"),
+    [
+        ("outbreak of war", ["'health'", "'exclude'", "list"]),
+        (["outbreak of war", 3], ["'health'", "'exclude'", "3"]),
+        (["", "outbreak of war"], ["'health'", "'exclude'", "''"]),
+        (["state of war"], ["'health'", "'exclude'", "'state of war'", "none of the domain"]),
+        (["Outbreaks"], ["'health'", "'exclude'", "'Outbreaks'", "'outbreak'", "remove the term"]),
+        (["tariff war"], ["'health'", "'exclude'", "'tariff war'", "none of the domain"]),
+    ],
+)
+def test_bad_exclusions_raise_config_error_naming_file_domain_and_key(tmp_path, exclude, needles):
+    data = {
+        "domains": {
+            "health": {"terms": ["outbreak", "epidemic"], "exclude": exclude},
+            "trade": {"terms": ["tariff"]},
+        }
+    }
+    path = write(tmp_path, data)
+    with pytest.raises(ConfigError) as error:
+        load_lexicon(path)
+    message = str(error.value)
+    assert str(path) in message
+    for needle in needles:
+        assert needle in message
+
+
+def test_duplicate_exclusion_warns_and_is_dropped(tmp_path):
+    data = {"domains": {"health": {"terms": ["outbreak"], "exclude": [
+        "outbreak of war", "Outbreak of  War"]}}}
+    with pytest.warns(UserWarning, match="'health' lists the exclusion 'Outbreak of War' twice"):
+        lexicon = load_lexicon(write(tmp_path, data))
+    assert lexicon["health"].exclude == ("outbreak of war",)

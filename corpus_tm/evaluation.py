@@ -5,8 +5,9 @@ In: fitted :class:`~corpus_tm.models.TopicModel` objects and the
 Out: tidy pandas tables: coherence (c_v, c_npmi, u_mass; per topic and overall), topic diversity,
 perplexity (LDA) or reconstruction error (NMF) from :func:`evaluate`; one row per number of
 topics x seed from :func:`sweep`; topics aligned across seeds with a stability score per topic
-and per number of topics from :func:`stability`; and a documented choice of k from
-:func:`recommend_k`.
+and per number of topics from :func:`stability`; which of the security domains evidenced in the
+corpus a model gives a topic of their own (:func:`evidenced_domains`, :func:`domain_resolution`,
+:func:`sweep_resolution`); and a documented choice of k from :func:`recommend_k`.
 
 Coherence is computed the same way for every method: gensim's ``CoherenceModel`` on the corpus
 token lists with the topics given as lists of their top terms (:func:`topic_coherence`).
@@ -15,6 +16,7 @@ token lists with the topics given as lists of their top terms (:func:`topic_cohe
 from __future__ import annotations
 
 import inspect
+import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +29,9 @@ from scipy.optimize import linear_sum_assignment
 from tqdm.auto import tqdm
 
 from corpus_tm.corpus import Corpus
+from corpus_tm.domains import map_topics
 from corpus_tm.errors import ConfigError, InputError
+from corpus_tm.lexicon import Lexicon, default_lexicon, lexicon_coverage
 from corpus_tm.models import (
     TopicModel,
     apply_idf,
@@ -41,16 +45,20 @@ from corpus_tm.synthetic import cosine_matrix
 
 __all__ = [
     "COHERENCE_MEASURES",
+    "K_RULES",
     "CoherenceCounts",
     "Evaluation",
     "KRecommendation",
     "StabilityResult",
     "SweepResult",
     "coherence_counts",
+    "domain_resolution",
     "evaluate",
+    "evidenced_domains",
     "recommend_k",
     "stability",
     "sweep",
+    "sweep_resolution",
     "topic_coherence",
     "topic_diversity",
 ]
@@ -763,6 +771,347 @@ def evaluate(
 
 
 # --------------------------------------------------------------------------------------------
+# domain resolution
+
+#: Smallest lift for a topic to single out a domain: :func:`~corpus_tm.map_topics`'s default.
+RESOLUTION_MIN_LIFT = 1.5
+_RESOLUTION_COLUMNS = (
+    "resolution",
+    "n_resolved",
+    "n_evidenced",
+    "resolved_domains",
+    "unresolved_domains",
+)
+
+
+def _check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def _check_share(name: str, value: Any) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float | np.number)
+        or not (np.isfinite(value) and 0 <= value <= 1)
+    ):
+        raise ConfigError(f"{name} must be a number from 0 to 1, got {value!r}.")
+    return float(value)
+
+
+def evidenced_domains(
+    data: Corpus | pd.DataFrame,
+    lexicon: Lexicon | None = None,
+    *,
+    min_hits: int = 5,
+    min_units: int = 3,
+    min_unit_share: float = 0.005,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Which lexicon domains clearly occur in a corpus: the domains a model is asked to resolve.
+
+    The seed terms are counted in the unit texts by :func:`corpus_tm.lexicon_coverage`. A
+    domain is *evidenced* when all three hold:
+
+    * its seed terms occur at least ``min_hits`` times in all;
+    * in at least ``min_units`` distinct units, and in at least ``min_unit_share`` of all the
+      units (whichever is more: five mentions are clear evidence in 42 paragraphs, not in
+      40,000);
+    * for a :class:`~corpus_tm.corpus.Corpus`, at least one vocabulary term carries one of its
+      seed terms (``n_terms_in_vocabulary > 0``). A domain whose terms were all filtered out
+      of the vocabulary can get no topic whatever the number of topics, so it is not held
+      against any model.
+
+    A domain mentioned once or twice is left out because no topic model is expected to give
+    it a topic of its own; counting it would make :func:`domain_resolution` measure the
+    breadth of the lexicon rather than the model.
+
+    Parameters
+    ----------
+    data : Corpus or pandas.DataFrame
+        A built corpus, or a unit table with ``unit_id`` and ``text`` columns (then the
+        vocabulary condition is not checked).
+    lexicon : Lexicon, optional
+        Defaults to :func:`corpus_tm.default_lexicon`.
+    min_hits : int, default 5
+        Smallest number of seed-term occurrences.
+    min_units : int, default 3
+        Smallest number of units with a seed-term occurrence.
+    min_unit_share : float, default 0.005
+        Smallest share of all units with a seed-term occurrence.
+    progress : bool, optional
+        Progress bar of the term matching (by default only for large corpora).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per lexicon domain, in lexicon order: ``domain``, ``label``, ``n_hits``
+        (seed-term occurrences), ``n_units`` (units with one), ``n_terms_in_vocabulary``
+        (``<NA>`` for a unit table) and ``evidenced`` (bool). The rule's settings, and
+        ``units_needed`` (the larger of the two unit floors), are in ``attrs``.
+    """
+    lexicon = lexicon if lexicon is not None else default_lexicon()
+    min_hits = _check_positive_int("min_hits", min_hits)
+    min_units = _check_positive_int("min_units", min_units)
+    min_unit_share = _check_share("min_unit_share", min_unit_share)
+    coverage = lexicon_coverage(data, lexicon, level="domain", progress=progress)
+    units = data if isinstance(data, pd.DataFrame) else data.units
+    n_total = len(units)
+    units_needed = max(min_units, math.ceil(min_unit_share * n_total))
+    visible = coverage["n_terms_in_vocabulary"].fillna(1).astype(np.int64) > 0
+    table = pd.DataFrame(
+        {
+            "domain": coverage["domain"],
+            "label": coverage["label"],
+            "n_hits": coverage["n_occurrences"].astype(np.int64),
+            "n_units": coverage["n_units"].astype(np.int64),
+            "n_terms_in_vocabulary": coverage["n_terms_in_vocabulary"],
+        }
+    )
+    table["evidenced"] = (
+        (table["n_hits"] >= min_hits) & (table["n_units"] >= units_needed) & visible
+    ).astype(bool)
+    table.attrs.update(
+        {
+            "min_hits": min_hits,
+            "min_units": min_units,
+            "min_unit_share": min_unit_share,
+            "units_needed": int(units_needed),
+            "n_units_total": int(n_total),
+            "lexicon": lexicon.name,
+            "lexicon_version": lexicon.version,
+        }
+    )
+    return table
+
+
+def _evidence_of(
+    lexicon: Lexicon, corpus: Corpus | pd.DataFrame | None, evidence: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The evidence table to use: ``evidence`` checked against the lexicon, or computed."""
+    if evidence is None:
+        if corpus is None:
+            raise ConfigError(
+                "domain resolution needs the corpus (corpus=...) or its evidence table "
+                "(evidence=evidenced_domains(corpus)) to know which domains the corpus evidences."
+            )
+        return evidenced_domains(corpus, lexicon)
+    if not isinstance(evidence, pd.DataFrame) or not {"domain", "evidenced"} <= set(
+        evidence.columns
+    ):
+        raise InputError(
+            "evidence must be the table of evidenced_domains() (columns 'domain' and "
+            "'evidenced' at least)."
+        )
+    unknown = sorted(set(evidence["domain"].astype(str)) - set(lexicon.domain_ids))
+    if unknown:
+        raise ConfigError(
+            f"evidence names domains that are not in the lexicon {lexicon.name!r}: {unknown}; "
+            "make the evidence table with the same lexicon."
+        )
+    return evidence
+
+
+def _resolution_table(
+    model: TopicModel,
+    lexicon: Lexicon,
+    evidence: pd.DataFrame,
+    min_lift: float,
+    min_mass: float,
+) -> pd.DataFrame:
+    mapping = map_topics(model, lexicon, score="lift", min_score=min_lift, min_mass=min_mass)
+    rows = []
+    shown = evidence[evidence["evidenced"].astype(bool)]
+    for record in shown.to_dict("records"):
+        domain = str(record["domain"])
+        candidates = mapping[mapping["best"] == domain]
+        n_topics = int((mapping["auto_domain"] == domain).sum())
+        if len(candidates):
+            top = candidates.loc[candidates["score"].idxmax()]
+            best_topic, lift, mass = int(top["topic"]), float(top["score"]), float(top["mass"])
+            terms = str(top["top_terms"])
+        else:
+            best_topic, lift, mass, terms = None, np.nan, np.nan, ""
+        rows.append(
+            {
+                "domain": domain,
+                "n_hits": record.get("n_hits", pd.NA),
+                "n_units": record.get("n_units", pd.NA),
+                "resolved": n_topics > 0,
+                "n_topics": n_topics,
+                "best_topic": best_topic,
+                "lift": lift,
+                "mass": mass,
+                "top_terms": terms,
+            }
+        )
+    columns = [
+        "domain",
+        "n_hits",
+        "n_units",
+        "resolved",
+        "n_topics",
+        "best_topic",
+        "lift",
+        "mass",
+        "top_terms",
+    ]
+    table = pd.DataFrame(rows, columns=columns)
+    table["resolved"] = table["resolved"].astype(bool)
+    table["n_topics"] = table["n_topics"].astype(np.int64)
+    table["best_topic"] = pd.array(table["best_topic"].tolist(), dtype="Int64")
+    table["lift"] = table["lift"].astype(np.float64)
+    table["mass"] = table["mass"].astype(np.float64)
+    n_evidenced = len(table)
+    n_resolved = int(table["resolved"].sum())
+    table.attrs.update(
+        {
+            "resolution": n_resolved / n_evidenced if n_evidenced else float("nan"),
+            "n_resolved": n_resolved,
+            "n_evidenced": n_evidenced,
+            "min_lift": float(min_lift),
+            "min_mass": float(min_mass),
+        }
+    )
+    return table
+
+
+def _check_thresholds(min_lift: Any, min_mass: Any) -> tuple[float, float]:
+    for name, value in (("min_lift", min_lift), ("min_mass", min_mass)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float | np.number)
+            or not (np.isfinite(value) and value >= 0)
+        ):
+            raise ConfigError(f"{name} must be a non-negative number, got {value!r}.")
+    return float(min_lift), float(min_mass)
+
+
+def domain_resolution(
+    model: TopicModel,
+    lexicon: Lexicon | None = None,
+    *,
+    corpus: Corpus | pd.DataFrame | None = None,
+    evidence: pd.DataFrame | None = None,
+    min_lift: float = RESOLUTION_MIN_LIFT,
+    min_mass: float = 0.02,
+) -> pd.DataFrame:
+    """Which of the domains the corpus evidences a model gives a topic of their own.
+
+    A domain is *resolved* when at least one topic singles it out: the domain is the topic's
+    best domain by lift in :func:`corpus_tm.map_topics` (the topic's share of the domain's seed
+    terms over the share of the average topic), with a lift of at least ``min_lift`` and a
+    mass of at least ``min_mass`` on the domain's seed terms; that is, when ``map_topics``
+    with these thresholds maps some topic to the domain. Only the domains of
+    :func:`evidenced_domains` are asked for. The *resolution* of the model, in
+    ``attrs["resolution"]``, is the share of them that are resolved (NaN when the corpus
+    evidences no domain).
+
+    A topic has one best domain, so a model with k topics resolves at most k domains: a
+    model with too few topics merges the smaller domains into generic topics and resolves
+    fewer of them, which coherence and diversity do not see.
+
+    Parameters
+    ----------
+    model : TopicModel
+        From :func:`corpus_tm.fit_lda` or :func:`corpus_tm.fit_nmf`.
+    lexicon : Lexicon, optional
+        Defaults to :func:`corpus_tm.default_lexicon`.
+    corpus : Corpus or pandas.DataFrame, optional
+        The corpus the model was fit on, to find the evidenced domains; not needed when
+        ``evidence`` is given.
+    evidence : pandas.DataFrame, optional
+        A table from :func:`evidenced_domains` (made once and reused for many models).
+    min_lift : float, default 1.5
+        Smallest lift of a topic on a domain to single it out (``map_topics``'s
+        ``min_score``).
+    min_mass : float, default 0.02
+        Smallest mass of the domain's seed terms in the topic (``map_topics``'s ``min_mass``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per evidenced domain, in lexicon order: ``domain``, ``n_hits``, ``n_units``
+        (its evidence), ``resolved`` (bool), ``n_topics`` (topics that single it out),
+        ``best_topic`` (the topic with the highest lift among those whose best domain it is,
+        ``<NA>`` when there is none), ``lift`` and ``mass`` of that topic on the domain (NaN
+        when none), and its ``top_terms``. ``attrs`` holds ``resolution``, ``n_resolved``,
+        ``n_evidenced``, ``min_lift`` and ``min_mass``.
+
+    Raises
+    ------
+    ConfigError
+        If neither ``corpus`` nor ``evidence`` is given, or ``evidence`` names domains the
+        lexicon does not have, or a threshold is negative.
+    """
+    if not isinstance(model, TopicModel):
+        raise InputError(f"model must be a TopicModel, got {type(model).__name__}.")
+    lexicon = lexicon if lexicon is not None else default_lexicon()
+    min_lift, min_mass = _check_thresholds(min_lift, min_mass)
+    table = _evidence_of(lexicon, corpus, evidence)
+    return _resolution_table(model, lexicon, table, min_lift, min_mass)
+
+
+def _resolution_row(table: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "resolution": table.attrs["resolution"],
+        "n_resolved": table.attrs["n_resolved"],
+        "n_evidenced": table.attrs["n_evidenced"],
+        "resolved_domains": "; ".join(table.loc[table["resolved"], "domain"]),
+        "unresolved_domains": "; ".join(table.loc[~table["resolved"], "domain"]),
+    }
+
+
+def sweep_resolution(
+    runs: SweepResult | Mapping[tuple[int, int], TopicModel],
+    corpus: Corpus | pd.DataFrame | None = None,
+    lexicon: Lexicon | None = None,
+    *,
+    evidence: pd.DataFrame | None = None,
+    min_lift: float = RESOLUTION_MIN_LIFT,
+    min_mass: float = 0.02,
+) -> pd.DataFrame:
+    """The domain resolution (:func:`domain_resolution`) of every run of a sweep.
+
+    :func:`sweep` adds these columns to its metrics itself when given a lexicon; this
+    function scores a sweep made without one (e.g. read back from a cache), for
+    :func:`recommend_k`'s ``resolution=``.
+
+    Parameters
+    ----------
+    runs : SweepResult or dict of (k, seed) to TopicModel
+    corpus : Corpus or pandas.DataFrame, optional
+        The corpus of the sweep (to find the evidenced domains, once); not needed when
+        ``evidence`` is given.
+    lexicon : Lexicon, optional
+        Defaults to :func:`corpus_tm.default_lexicon`.
+    evidence, min_lift, min_mass
+        As in :func:`domain_resolution`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run, sorted by ``k`` and ``seed``: ``k``, ``seed``, ``resolution``,
+        ``n_resolved``, ``n_evidenced``, ``resolved_domains`` and ``unresolved_domains``
+        (``"; "``-joined, lexicon order).
+    """
+    models = runs.models if isinstance(runs, SweepResult) else dict(runs)
+    lexicon = lexicon if lexicon is not None else default_lexicon()
+    min_lift, min_mass = _check_thresholds(min_lift, min_mass)
+    table = _evidence_of(lexicon, corpus, evidence)
+    rows = [
+        {
+            "k": int(k),
+            "seed": int(seed),
+            **_resolution_row(_resolution_table(model, lexicon, table, min_lift, min_mass)),
+        }
+        for (k, seed), model in sorted(models.items())
+    ]
+    return pd.DataFrame(rows, columns=["k", "seed", *_RESOLUTION_COLUMNS])
+
+
+# --------------------------------------------------------------------------------------------
 # sweep
 
 
@@ -775,10 +1124,12 @@ class SweepResult:
     method : {"lda", "nmf"}
     metrics : pandas.DataFrame
         One row per ``k`` x ``seed``, sorted by both: ``method``, ``k``, ``seed``, one column per
-        coherence measure (mean over topics), ``diversity``, then ``per_word_bound`` and
-        ``perplexity`` (LDA) or ``reconstruction_error`` and ``relative_reconstruction_error``
-        (NMF), and ``seconds`` (wall time of the fit and its evaluation; the only column that
-        varies between identical runs).
+        coherence measure (mean over topics), ``diversity``, with a lexicon the domain
+        resolution columns of :func:`sweep_resolution` (``resolution``, ``n_resolved``,
+        ``n_evidenced``, ``resolved_domains``, ``unresolved_domains``), then
+        ``per_word_bound`` and ``perplexity`` (LDA) or ``reconstruction_error`` and
+        ``relative_reconstruction_error`` (NMF), and ``seconds`` (wall time of the fit and its
+        evaluation; the only column that varies between identical runs).
     models : dict of (int, int) to TopicModel
         The fitted models keyed by ``(k, seed)``.
     params : dict
@@ -892,6 +1243,8 @@ def sweep(
     progress: bool | None = None,
     measures: Iterable[str] = _DEFAULT_MEASURES,
     top_n: int = 10,
+    lexicon: Lexicon | None = None,
+    evidence: pd.DataFrame | None = None,
     **model_params: Any,
 ) -> SweepResult:
     """Fit and evaluate a model for every number of topics and seed.
@@ -925,6 +1278,14 @@ def sweep(
         family for the whole sweep).
     top_n : int, default 10
         Top terms per topic for coherence and diversity.
+    lexicon : Lexicon, optional
+        With a lexicon (or ``evidence``), every run is also scored on domain resolution
+        (:func:`domain_resolution`, default thresholds): the metrics get the columns of
+        :func:`sweep_resolution`, which :func:`recommend_k` weighs. The evidenced domains are
+        found once, on ``corpus``, by :func:`evidenced_domains` with its default rule.
+    evidence : pandas.DataFrame, optional
+        A table from :func:`evidenced_domains` to use instead (another evidence rule); the
+        lexicon defaults to :func:`corpus_tm.default_lexicon` when only this is given.
     **model_params
         Passed to :func:`~corpus_tm.models.fit_lda` or :func:`~corpus_tm.models.fit_nmf`
         (e.g. ``passes=10`` or ``init="random"``).
@@ -961,6 +1322,14 @@ def sweep(
         or (n_jobs < -1)
     ):
         raise ConfigError(f"n_jobs must be a positive int or -1 (all cores), got {n_jobs!r}.")
+    scored = lexicon is not None or evidence is not None
+    if scored:
+        lexicon = lexicon if lexicon is not None else default_lexicon()
+        if not isinstance(lexicon, Lexicon):
+            raise ConfigError(
+                f"lexicon must be a Lexicon (e.g. default_lexicon()), got {type(lexicon).__name__}."
+            )
+        evidence = _evidence_of(lexicon, corpus, evidence)
     tasks = [(k, s) for k in ks for s in seed_list]
     show = len(tasks) >= 10 if progress is None else bool(progress)
     slim = _slim(corpus)
@@ -980,16 +1349,28 @@ def sweep(
             models[(k, s)] = model
             bar.update(1)
     coherence, coherence_seconds = _sweep_coherence(models, slim, measures, int(top_n))
+    resolution: dict[tuple[int, int], dict[str, Any]] = {}
+    for t in tasks:
+        if scored:
+            start = time.perf_counter()
+            table = _resolution_table(models[t], lexicon, evidence, RESOLUTION_MIN_LIFT, 0.02)
+            resolution[t] = _resolution_row(table)
+            coherence_seconds[t] += time.perf_counter() - start
+        else:
+            resolution[t] = {}
     ordered = []
     for t in tasks:
         row = rows[t]
         rest = {c: v for c, v in row.items() if c not in ("method", "k", "seed", "seconds")}
+        diversity = {"diversity": rest.pop("diversity")}
         ordered.append(
             {
                 "method": row["method"],
                 "k": row["k"],
                 "seed": row["seed"],
                 **coherence[t],
+                **diversity,
+                **resolution[t],
                 **rest,
                 "seconds": row["seconds"] + coherence_seconds[t],
             }
@@ -1003,6 +1384,21 @@ def sweep(
         "top_n": int(top_n),
         "model_params": dict(model_params),
     }
+    if scored:
+        params["resolution"] = {
+            "lexicon": lexicon.name,
+            "lexicon_version": lexicon.version,
+            "evidenced": [
+                str(d) for d in evidence.loc[evidence["evidenced"].astype(bool), "domain"]
+            ],
+            "evidence_rule": {
+                key: evidence.attrs[key]
+                for key in ("min_hits", "min_units", "min_unit_share", "units_needed")
+                if key in evidence.attrs
+            },
+            "min_lift": RESOLUTION_MIN_LIFT,
+            "min_mass": 0.02,
+        }
     return SweepResult(
         method=method, metrics=metrics, models={t: models[t] for t in tasks}, params=params
     )
@@ -1153,10 +1549,13 @@ def stability(runs: SweepResult | Mapping[tuple[int, int], TopicModel], *, top_n
 # --------------------------------------------------------------------------------------------
 # choice of k
 
+#: The rules :func:`recommend_k` knows.
+K_RULES = ("resolution", "one_se")
+
 
 @dataclass(frozen=True, eq=False)
 class KRecommendation:
-    """The recommended number of topics and the table it was chosen from.
+    """The recommended number of topics, why, and the table it was chosen from.
 
     Attributes
     ----------
@@ -1164,17 +1563,27 @@ class KRecommendation:
         The recommended number of topics.
     table : pandas.DataFrame
         One row per ``k``: the means over seeds of the coherence measure (``coherence``),
-        ``diversity`` and ``stability``, the mean ``score`` over seeds and its standard error
-        ``score_se``, and ``recommended`` (True in one row).
+        ``diversity`` and ``stability``; ``resolution`` (share of the evidenced domains that
+        more than half of the seeds resolve) and ``resolution_mean`` (mean of the runs' own
+        resolution), NaN when not known; the mean ``score`` over seeds and its standard error
+        ``score_se``, ``tied`` (score within ``tolerance`` of the best) and ``recommended``
+        (True in one row).
     runs : pandas.DataFrame
-        One row per ``k`` x ``seed``: the three criteria of the run on their 0-1 scales
-        (``coherence_scaled``, ``diversity_scaled``, ``stability_scaled``) and its ``score``.
+        One row per ``k`` x ``seed``: the criteria of the run on their 0-1 scales
+        (``coherence_scaled``, ``diversity_scaled``, ``stability_scaled``,
+        ``resolution_scaled``) and its ``score``.
     coherence : str
         The coherence measure used.
     weights : dict
-        Weights of ``coherence``, ``diversity`` and ``stability``.
+        Weights of ``coherence``, ``diversity``, ``stability`` and ``resolution`` (0 for a
+        criterion that is not known).
     tolerance : float
         Scores at least ``best - tolerance`` counted as tied with the best.
+    rule : str
+        How the tie was broken (see :func:`recommend_k`).
+    reason : str
+        The choice in words, for a command line or a log: the recommended k, the domains it
+        resolves, its criteria, its neighbours and the rule.
     """
 
     k: int
@@ -1183,9 +1592,160 @@ class KRecommendation:
     coherence: str
     weights: dict[str, float]
     tolerance: float
+    rule: str = "one_se"
+    reason: str = ""
 
     def __int__(self) -> int:
         return self.k
+
+    def __str__(self) -> str:
+        return self.reason or f"k={self.k}"
+
+
+def _resolution_of_runs(runs: SweepResult, resolution: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Per-run resolution columns: from ``resolution`` if given, else the sweep's metrics."""
+    if resolution is None:
+        if "resolution" not in runs.metrics.columns:
+            return None
+        source = runs.metrics
+    else:
+        if not isinstance(resolution, pd.DataFrame) or not {"k", "seed", "resolution"} <= set(
+            resolution.columns
+        ):
+            raise InputError(
+                "resolution must be a table with columns 'k', 'seed' and 'resolution', as "
+                "sweep_resolution() makes."
+            )
+        source = resolution
+    columns = ["k", "seed", *[c for c in _RESOLUTION_COLUMNS if c in source.columns]]
+    out = source[columns].copy()
+    out["resolution"] = out["resolution"].astype(np.float64)
+    if out["resolution"].isna().all():
+        return None
+    return out
+
+
+def _split(value: Any) -> list[str]:
+    if not isinstance(value, str) or not value:
+        return []
+    return [v for v in value.split("; ") if v]
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def _resolution_by_k(per_run: pd.DataFrame) -> pd.DataFrame:
+    """Per ``k``: the evidenced domains resolved by more than half of its seeds.
+
+    Columns ``k``, ``resolution`` (their share of the evidenced domains), ``n_resolved``,
+    ``n_evidenced``, ``resolution_mean`` (the mean of the runs' own resolution),
+    ``majority``, ``minority`` and ``never`` (lists of domains: resolved by more than half of
+    the seeds, by some but not more than half, by none). Without the per-run domain lists
+    (a ``resolution`` table with the shares only) the mean of the runs is used instead.
+    """
+    rows = []
+    has_names = {"resolved_domains", "n_evidenced"} <= set(per_run.columns)
+    for k, group in per_run.groupby("k", sort=True):
+        n_seeds = len(group)
+        row: dict[str, Any] = {
+            "k": int(k),
+            "resolution_mean": float(group["resolution"].mean()),
+            "majority": [],
+            "minority": [],
+            "never": [],
+        }
+        if has_names:
+            resolved = [_split(v) for v in group["resolved_domains"]]
+            unresolved = [
+                _split(v)
+                for v in group.get("unresolved_domains", pd.Series([""] * n_seeds)).tolist()
+            ]
+            order = list(
+                dict.fromkeys([d for r in resolved for d in r] + [d for u in unresolved for d in u])
+            )
+            counts = {d: sum(d in r for r in resolved) for d in order}
+            row["majority"] = [d for d in order if counts[d] > n_seeds / 2]
+            row["minority"] = [d for d in order if 0 < counts[d] <= n_seeds / 2]
+            row["never"] = [d for d in order if counts[d] == 0]
+            n_evidenced = int(group["n_evidenced"].max())
+            row["n_evidenced"] = n_evidenced
+            row["n_resolved"] = len(row["majority"])
+            row["resolution"] = len(row["majority"]) / n_evidenced if n_evidenced else float("nan")
+        else:
+            row["n_evidenced"] = pd.NA
+            row["n_resolved"] = pd.NA
+            row["resolution"] = row["resolution_mean"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _resolves(by_k: pd.DataFrame, k: int, *, names: bool) -> str:
+    """'resolves 3 of 5 evidenced domains (...)' for ``k`` (a row of ``_resolution_by_k``)."""
+    row = by_k.set_index("k").loc[k]
+    if pd.isna(row["n_evidenced"]):
+        return f"resolves {row['resolution']:.0%} of the evidenced domains"
+    text = f"resolves {int(row['n_resolved'])} of {int(row['n_evidenced'])} evidenced domains"
+    if not names:
+        return text
+    parts = []
+    if row["majority"]:
+        parts.append(", ".join(row["majority"]))
+    if row["minority"]:
+        parts.append("in a minority of seeds only: " + ", ".join(row["minority"]))
+    if row["never"]:
+        parts.append("not: " + ", ".join(row["never"]))
+    return f"{text} ({'; '.join(parts)})" if parts else text
+
+
+def _reason(
+    table: pd.DataFrame,
+    by_k: pd.DataFrame | None,
+    chosen: int,
+    *,
+    coherence: str,
+    weights: dict[str, float],
+    tol: float,
+    rule: str,
+) -> str:
+    row = table.set_index("k").loc[chosen]
+    has_resolution = weights["resolution"] > 0 and by_k is not None
+    criteria = [
+        f"{coherence} coherence {row['coherence']:.2f}",
+        f"diversity {row['diversity']:.2f}",
+    ]
+    if weights["stability"] > 0:
+        criteria.append(f"stability {row['stability']:.2f}")
+    if has_resolution:
+        criteria.append(f"resolution {row['resolution']:.2f}")
+    head = f"k={chosen}: "
+    if has_resolution:
+        head += _resolves(by_k, chosen, names=True) + "; "
+    text = head + ", ".join(criteria) + f"; score {row['score']:.3f} (SE {row['score_se']:.3f})."
+    ks = table["k"].tolist()
+    position = ks.index(chosen)
+    neighbours = [ks[i] for i in (position - 1, position + 1) if 0 <= i < len(ks)]
+    if neighbours:
+        words = []
+        for k in neighbours:
+            score = float(table.loc[table["k"] == k, "score"].iloc[0])
+            prefix = f"k={k} " + (_resolves(by_k, k, names=False) + ", " if has_resolution else "")
+            words.append(f"{prefix}score {score:.3f}")
+        text += " " + "; ".join(words) + "."
+    best_row = int(table["score"].to_numpy().argmax())
+    best_k, best = int(table["k"].iloc[best_row]), float(table["score"].iloc[best_row])
+    tied = ", ".join(str(k) for k in table.loc[table["tied"], "k"])
+    text += f" Best score {best:.3f} at k={best_k}; within {tol:.3f} of it: k = {tied}"
+    if rule == "one_se":
+        text += "; rule 'one_se' takes the smallest of them."
+    elif has_resolution:
+        text += "; rule 'resolution' takes the one with the highest resolution, then the smallest."
+    else:
+        text += (
+            "; no domain resolution is known (sweep without a lexicon), so the smallest of them "
+            "is taken."
+        )
+    return text
 
 
 def recommend_k(
@@ -1195,11 +1755,13 @@ def recommend_k(
     weights: Mapping[str, float] | None = None,
     tolerance: float | str = "se",
     stability_result: StabilityResult | None = None,
+    resolution: pd.DataFrame | None = None,
+    rule: str = "resolution",
 ) -> KRecommendation:
-    """Recommend a number of topics that balances coherence, diversity and stability.
+    """Recommend a number of topics that balances topic quality and domain resolution.
 
-    Not the maximum of one score. Each run (``k`` x seed) gets three criteria on a common
-    0-1 scale:
+    Not the maximum of one score. Each run (``k`` x seed) gets up to four criteria on a
+    common 0-1 scale:
 
     * coherence (the ``coherence`` measure, mean over topics): c_v as it is (it lies in
       [0, 1]); c_npmi and c_uci mapped from [-1, 1] by ``(x + 1) / 2``; u_mass, which has no
@@ -1207,34 +1769,67 @@ def recommend_k(
     * diversity (share of unique top terms, already in [0, 1]);
     * stability (:meth:`StabilityResult.by_seed`: the mean matched topic cosine of this seed
       with every other seed of the same ``k``, in [0, 1]);
+    * resolution (:func:`domain_resolution`), when the sweep was run with a lexicon or
+      ``resolution`` is given: the share of the domains the corpus evidences that *more than
+      half of the seeds* of ``k`` resolve, in [0, 1], the same for every seed of ``k``. A
+      domain that one seed in five gives a topic is a chance split of that seed, as a topic
+      only one seed finds is; counted per run, every larger ``k`` that resolves one more
+      domain by chance would win (on the example corpus the plain mean over seeds recommends
+      k=21, where one seed of five gives social security a topic; the majority rule gives 15,
+      where three seeds of five and both seeds of a two-seed sweep resolve economic security).
+      The mean of the runs' own resolution is shown as ``resolution_mean``;
 
     and ``score`` = their weighted mean (equal weights by default). Fixed scales are used
     rather than ranks or min-max scaling so that differences that are tiny in absolute terms
     (e.g. stabilities of 0.9990 and 0.9995) cannot decide. The score of ``k`` is the mean over
-    its seeds. The recommendation is the smallest ``k`` whose score is at least the best
-    score minus ``tolerance``; by default ``tolerance`` is the standard error over seeds of the
-    best ``k``'s score (the "one standard error" rule): among candidates that the seeds cannot
-    tell apart, the simpler model.
+    its seeds; ``k`` values whose score is at least the best score minus ``tolerance`` (by
+    default the standard error over seeds of the best ``k``'s score) are *tied*: the seeds
+    cannot tell them apart. Among the tied ``k``:
+
+    * ``rule="resolution"`` (default) takes the one with the highest resolution, then the
+      smallest;
+    * ``rule="one_se"`` takes the smallest (the "one standard error" rule, the behaviour
+      before domain resolution was weighed).
+
+    Why: coherence, diversity and stability measure generic topic quality, and on short
+    policy texts all three favour few topics: a handful of broad topics are coherent, share
+    no top terms and come out the same from every seed (on the example corpus, k=4 has
+    stability 1.0). None of them sees that those broad topics merge the smaller security
+    domains (economic, military) into generic ones, which is what the study needs the topics
+    for; and the one-SE rule then adds a second pull toward the smallest k. Resolution is the
+    criterion that rises with k while domains are being separated and stops rising once every
+    evidenced domain has a topic, after which coherence and diversity pull k back down; a
+    tie-break toward higher resolution keeps the rule from preferring the smallest k when the
+    domains say otherwise, and still prefers the simpler model when resolution is equal (and
+    without a lexicon the two rules agree).
 
     Parameters
     ----------
     runs : SweepResult
         A sweep. With a single seed, stability is unknown and left out (weight 0) and the
-        standard error is 0.
+        standard error is 0. Its metrics carry the resolution when :func:`sweep` was given a
+        lexicon.
     coherence : str, default "c_v"
         A coherence measure computed by the sweep.
     weights : dict, optional
-        Weights of ``"coherence"``, ``"diversity"`` and ``"stability"`` (non-negative, not all
-        zero); missing keys count 1.
+        Weights of ``"coherence"``, ``"diversity"``, ``"stability"`` and ``"resolution"``
+        (non-negative, not all zero); missing keys count 1 (resolution: 1 when it is known,
+        else 0).
     tolerance : "se" or float, default "se"
-        How far below the best score a smaller ``k`` may be and still be chosen.
+        How far below the best score a ``k`` may be and still count as tied with it.
     stability_result : StabilityResult, optional
         A result of :func:`stability` for ``runs`` (computed if not given).
+    resolution : pandas.DataFrame, optional
+        Per-run resolution from :func:`sweep_resolution`, for a sweep run without a lexicon;
+        by default the sweep's own ``resolution`` column, if it has one.
+    rule : {"resolution", "one_se"}, default "resolution"
+        How ties are broken (see above).
 
     Returns
     -------
     KRecommendation
-        ``.k``, the per-``k`` ``.table`` and the per-run ``.runs`` it was chosen from.
+        ``.k``, the ``.reason`` in words, the per-``k`` ``.table`` and the per-run ``.runs``
+        it was chosen from.
     """
     if not isinstance(runs, SweepResult):
         raise InputError(f"runs must be a SweepResult from sweep(), got {type(runs).__name__}.")
@@ -1243,13 +1838,23 @@ def recommend_k(
             f"coherence={coherence!r} was not computed by this sweep; it has "
             f"{[m for m in COHERENCE_MEASURES if m in runs.metrics.columns]}."
         )
-    w = {"coherence": 1.0, "diversity": 1.0, "stability": 1.0}
+    if rule not in K_RULES:
+        raise ConfigError(f"rule must be one of {K_RULES}, got {rule!r}.")
+    resolved = _resolution_of_runs(runs, resolution)
+    w = {"coherence": 1.0, "diversity": 1.0, "stability": 1.0, "resolution": 1.0}
     for key, value in dict(weights or {}).items():
         if key not in w:
             raise ConfigError(f"weights has unknown key {key!r}; use {sorted(w)}.")
         if not np.isfinite(value) or value < 0:
             raise ConfigError(f"weights[{key!r}] must be a non-negative number, got {value!r}.")
         w[key] = float(value)
+    if resolved is None:
+        if dict(weights or {}).get("resolution", 0) > 0:
+            raise ConfigError(
+                "weights['resolution'] needs the domain resolution of the runs: run "
+                "sweep(..., lexicon=default_lexicon()) or pass resolution=sweep_resolution(...)."
+            )
+        w["resolution"] = 0.0
     if tolerance != "se" and (
         isinstance(tolerance, str) or not np.isfinite(tolerance) or tolerance < 0
     ):
@@ -1263,6 +1868,12 @@ def recommend_k(
     else:
         per_run = per_run.assign(stability=np.nan)
         w["stability"] = 0.0
+    by_k = None
+    if resolved is not None:
+        per_run = per_run.merge(resolved, on=["k", "seed"], how="left")
+        by_k = _resolution_by_k(per_run)
+    else:
+        per_run = per_run.assign(resolution=np.nan)
     if sum(w.values()) <= 0:
         raise ConfigError("weights must not all be zero.")
     coh = per_run["coherence"].to_numpy(dtype=np.float64)
@@ -1276,21 +1887,38 @@ def recommend_k(
     per_run["coherence_scaled"] = coh_scaled
     per_run["diversity_scaled"] = per_run["diversity"]
     per_run["stability_scaled"] = per_run["stability"]
-    names = ["coherence", "diversity", "stability"]
+    per_run["resolution_scaled"] = (
+        per_run["k"].map(by_k.set_index("k")["resolution"]).astype(np.float64)
+        if by_k is not None
+        else np.nan
+    )
+    names = ["coherence", "diversity", "stability", "resolution"]
     used = [n for n in names if w[n] > 0]
     weight_vec = np.array([w[n] for n in used])
     parts = per_run[[f"{n}_scaled" for n in used]].to_numpy(dtype=np.float64)
     per_run["score"] = (parts * weight_vec).sum(axis=1) / weight_vec.sum()
     grouped = per_run.groupby("k", sort=True)
-    table = grouped[["coherence", "diversity", "stability", "score"]].mean().reset_index()
+    table = grouped[["coherence", "diversity", "stability", "resolution_scaled", "score"]].mean()
+    table = table.reset_index().rename(columns={"resolution_scaled": "resolution"})
+    table.insert(
+        table.columns.get_loc("resolution") + 1,
+        "resolution_mean",
+        grouped["resolution"].mean().to_numpy(dtype=np.float64),
+    )
     counts = grouped["score"].count().to_numpy()
     sd = grouped["score"].std(ddof=1).fillna(0.0).to_numpy()
     table["score_se"] = sd / np.sqrt(np.maximum(counts, 1))
     best_row = int(table["score"].to_numpy().argmax())
     tol = float(table["score_se"].iloc[best_row]) if tolerance == "se" else float(tolerance)
     best = float(table["score"].iloc[best_row])
-    chosen = int(table.loc[table["score"] >= best - tol - 1e-12, "k"].min())
+    table["tied"] = table["score"] >= best - tol - 1e-12
+    tied = table[table["tied"]]
+    if rule == "resolution" and w["resolution"] > 0:
+        top = float(tied["resolution"].max())
+        tied = tied[tied["resolution"] >= top - 1e-9]
+    chosen = int(tied["k"].min())
     table["recommended"] = table["k"] == chosen
+    reason = _reason(table, by_k, chosen, coherence=coherence, weights=w, tol=tol, rule=rule)
     return KRecommendation(
         k=chosen,
         table=table,
@@ -1298,4 +1926,6 @@ def recommend_k(
         coherence=coherence,
         weights=w,
         tolerance=tol,
+        rule=rule,
+        reason=reason,
     )

@@ -16,15 +16,20 @@ from gensim.test.utils import datapath
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.evaluation import (
     Evaluation,
+    KRecommendation,
     StabilityResult,
     SweepResult,
+    domain_resolution,
     evaluate,
+    evidenced_domains,
     recommend_k,
     stability,
     sweep,
+    sweep_resolution,
     topic_coherence,
     topic_diversity,
 )
+from corpus_tm.lexicon import default_lexicon
 from corpus_tm.models import fit_lda, fit_nmf
 from corpus_tm.synthetic import corpus_from_tokens, make_lda_corpus
 
@@ -376,3 +381,293 @@ def test_recommend_k_validates():
     rec = recommend_k(runs)
     assert rec.weights["stability"] == 0
     assert rec.k == 4
+
+
+# --- domain resolution ----------------------------------------------------------------------
+
+RESOLUTION_COLUMNS = [
+    "resolution",
+    "n_resolved",
+    "n_evidenced",
+    "resolved_domains",
+    "unresolved_domains",
+]
+
+# Six domains planted in a generated corpus: the top terms of six of its eight true topics
+# are renamed to seed terms of one domain each; the other two topics keep made-up terms.
+PLANTED = {
+    "political": ["political", "party", "cpc", "socialism", "ideology", "ideological"],
+    "military": ["military", "army", "troop", "soldier", "navy", "missile"],
+    "economic": ["economic", "economy", "trade", "investment", "market", "factory"],
+    "ecological": ["ecological", "ecosystem", "climate", "pollution", "emission", "carbon"],
+    "biological": ["biosecurity", "biosafety", "pathogen", "epidemic", "pandemic", "vaccine"],
+    "food": ["food", "grain", "agriculture", "farmland", "crop", "hunger"],
+}
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """(planted corpus, the same corpus without domain terms, the true topic-term matrix)."""
+    data = make_lda_corpus(n_topics=8, n_terms=600, n_docs=400, doc_length=80, random_state=0)
+    vocab = data.corpus.vocabulary
+    owner = data.topic_term.argmax(axis=0)  # the true topic each term belongs to most
+    rename = {}
+    for topic, terms in enumerate(PLANTED.values()):
+        own = np.flatnonzero(owner == topic)
+        top = own[np.argsort(-data.topic_term[topic, own], kind="stable")][: len(terms)]
+        rename.update({vocab[i]: term for i, term in zip(top, terms, strict=True)})
+    tokens = [[rename.get(w, w) for w in doc] for doc in data.corpus.tokens]
+    return corpus_from_tokens(tokens, doc_id="planted"), data.corpus, data.topic_term
+
+
+@pytest.fixture(scope="module")
+def example_sweep(example_corpus):
+    """The study's NMF sweep (random starts) on the example corpus, with domain resolution."""
+    return sweep(
+        example_corpus,
+        method="nmf",
+        n_topics=[4, 8, 12, 15],
+        seeds=[1, 2],
+        init="random",
+        measures=("c_v",),
+        lexicon=default_lexicon(),
+    )
+
+
+def test_evidenced_domains_on_the_example_corpus(example_corpus):
+    # measured with the lexicon of this commit, seed-term hits (units): political 103 (31),
+    # biological 104 (31), economic 26 (11), military 9 (7), social 8 (4) are evidenced;
+    # homeland 3 (3) and science_technology 2 (2) are below the default rule of 5 hits in 3
+    # units. Asserted loosely where a lexicon edit may move a small domain across the line.
+    table = evidenced_domains(example_corpus)
+    assert table["domain"].tolist() == default_lexicon().domain_ids
+    assert table.attrs["units_needed"] == 3
+    rule = (table["n_hits"] >= 5) & (table["n_units"] >= 3) & (table["n_terms_in_vocabulary"] > 0)
+    assert table["evidenced"].tolist() == rule.tolist()
+    evidenced = table.loc[table["evidenced"], "domain"].tolist()
+    assert {"political", "economic", "biological"} <= set(evidenced)
+    assert not {"space", "deep_sea", "polar"} & set(evidenced)
+    row = table.set_index("domain").loc["economic"]
+    assert row["n_hits"] >= 20
+    assert row["n_units"] >= 10
+    # the unit-share floor scales with the corpus: half the 42 units leaves the two big ones
+    half = evidenced_domains(example_corpus, min_unit_share=0.5)
+    assert half.attrs["units_needed"] == 21
+    assert half.loc[half["evidenced"], "domain"].tolist() == ["political", "biological"]
+    # a unit table gives the same counts (no vocabulary condition)
+    units = evidenced_domains(example_corpus.units)
+    assert units["evidenced"].tolist() == table["evidenced"].tolist()
+    assert units["n_terms_in_vocabulary"].isna().all()
+    with pytest.raises(ConfigError, match="min_hits"):
+        evidenced_domains(example_corpus, min_hits=0)
+    with pytest.raises(ConfigError, match="min_unit_share"):
+        evidenced_domains(example_corpus, min_unit_share=2)
+
+
+def test_planted_domains_are_all_resolved_at_the_true_k(planted):
+    # known answer: six domain topics and two generic ones; measured resolution (NMF, random
+    # start) 1.0 for both seeds at k=8, 2 and 3 of 6 at k=3 (a topic resolves one domain)
+    corpus, _plain, _truth = planted
+    lexicon = default_lexicon()
+    evidence = evidenced_domains(corpus, lexicon)
+    assert evidence.loc[evidence["evidenced"], "domain"].tolist() == [
+        d for d in lexicon.domain_ids if d in PLANTED
+    ]
+    runs = sweep(
+        corpus,
+        method="nmf",
+        n_topics=[3, 8],
+        seeds=[0, 1],
+        init="random",
+        measures=("c_v",),
+        lexicon=lexicon,
+    )
+    by_run = runs.metrics.set_index(["k", "seed"])
+    assert (by_run.loc[8, "resolution"] == 1.0).all()
+    assert (by_run.loc[8, "n_evidenced"] == 6).all()
+    assert (by_run.loc[3, "resolution"] <= 0.5).all()
+    assert runs.params["resolution"]["evidenced"] == list(
+        evidence.loc[evidence["evidenced"], "domain"]
+    )
+    rec = recommend_k(runs)
+    assert rec.k == 8
+    assert rec.table.set_index("k").loc[8, "resolution"] == 1.0
+    assert rec.reason.startswith("k=8: resolves 6 of 6 evidenced domains (political, military")
+    # each planted domain has a topic of its own, with a high lift
+    table = domain_resolution(fit_nmf(corpus, 8, random_state=0), lexicon, evidence=evidence)
+    assert table["domain"].tolist() == list(evidence.loc[evidence["evidenced"], "domain"])
+    assert table["resolved"].all()
+    assert (table["n_topics"] == 1).all()
+    assert table["best_topic"].nunique() == 6
+    assert (table["lift"] > 5).all()
+    assert table.attrs["resolution"] == 1.0
+    # the same with the corpus instead of a precomputed evidence table
+    again = domain_resolution(fit_nmf(corpus, 8, random_state=0), lexicon, corpus=corpus)
+    pd.testing.assert_frame_equal(table, again)
+
+
+def test_a_model_without_domain_terms_resolves_nothing(planted):
+    corpus, plain, _truth = planted
+    evidence = evidenced_domains(corpus)
+    table = domain_resolution(fit_nmf(plain, 8, random_state=0), evidence=evidence)
+    assert len(table) == 6
+    assert not table["resolved"].any()
+    assert table["best_topic"].isna().all()
+    assert table["lift"].isna().all()
+    assert table.attrs["n_resolved"] == 0
+    assert table.attrs["resolution"] == 0.0
+
+
+def test_domain_resolution_validates(planted, example_corpus):
+    corpus, _plain, _truth = planted
+    model = fit_nmf(corpus, 3, random_state=0)
+    with pytest.raises(ConfigError, match="needs the corpus"):
+        domain_resolution(model)
+    with pytest.raises(InputError, match="evidenced_domains"):
+        domain_resolution(model, evidence=pd.DataFrame({"domain": ["political"]}))
+    foreign = pd.DataFrame({"domain": ["political", "astrology"], "evidenced": [True, True]})
+    with pytest.raises(ConfigError, match="astrology"):
+        domain_resolution(model, evidence=foreign)
+    with pytest.raises(ConfigError, match="min_lift"):
+        domain_resolution(model, corpus=corpus, min_lift=-1)
+    with pytest.raises(InputError, match="TopicModel"):
+        domain_resolution("model", corpus=corpus)
+    # a corpus that evidences no domain: resolution is unknown, not 0
+    none = evidenced_domains(example_corpus).assign(evidenced=False)
+    table = domain_resolution(model, evidence=none)
+    assert table.empty
+    assert np.isnan(table.attrs["resolution"])
+
+
+def test_example_corpus_resolution_rises_with_k_and_k4_is_no_longer_recommended(
+    example_sweep, example_corpus
+):
+    # measured (NMF, random start, seeds 1 and 2; 5 evidenced domains): k=4 resolves
+    # political only (0.2), k=8 and k=12 add biological (0.4), k=15 adds economic (0.6) in
+    # both seeds; military and social get no topic up to k=15. Recommended: k=15 ("k=15:
+    # resolves 3 of 5 evidenced domains (political, economic, biological; not: military,
+    # social); ..."). The old rule (no resolution, smallest k within one SE) recommended k=4,
+    # where stability is 1.0.
+    m = example_sweep.metrics
+    assert {"resolution", "n_resolved", "n_evidenced", "resolved_domains"} <= set(m)
+    by_k = m.groupby("k")["resolution"].mean()
+    assert by_k[4] < by_k[12] <= by_k[15]
+    assert by_k[4] <= by_k[8] <= by_k[12]
+    assert all("economic" in v for v in m.loc[m["k"] == 15, "resolved_domains"])
+    assert not any("economic" in v for v in m.loc[m["k"] == 4, "resolved_domains"])
+    rec = recommend_k(example_sweep)
+    assert isinstance(rec, KRecommendation)
+    assert rec.k != 4
+    assert rec.k >= 12
+    assert rec.rule == "resolution"
+    assert rec.weights["resolution"] == 1.0
+    assert rec.reason.startswith(f"k={rec.k}: resolves ")
+    assert "economic" in rec.reason
+    assert str(rec) == rec.reason
+    table = rec.table.set_index("k")
+    assert table["resolution"].is_monotonic_increasing
+    assert table.loc[rec.k, "resolution"] == table["resolution"].max()
+    # the old behaviour is still there: without resolution, the smallest k within one SE
+    old = recommend_k(example_sweep, weights={"resolution": 0}, rule="one_se")
+    assert old.k == 4
+    assert "rule 'one_se'" in old.reason
+    # a sweep made without a lexicon, scored afterwards, gives the same recommendation
+    plain = dataclasses.replace(
+        example_sweep,
+        metrics=m.drop(columns=RESOLUTION_COLUMNS),
+    )
+    assert recommend_k(plain).k == 4
+    scored = sweep_resolution(plain, example_corpus)
+    pd.testing.assert_frame_equal(
+        scored,
+        m[["k", "seed", *RESOLUTION_COLUMNS]].reset_index(drop=True),
+        check_dtype=False,
+    )
+    again = recommend_k(plain, resolution=scored)
+    assert again.k == rec.k
+    assert again.reason == rec.reason
+    print(rec.table.to_string())
+    print(rec.reason)
+
+
+def _fake_resolved_sweep(rows):
+    """rows of (k, seed, c_v, diversity, resolved domains) with evidenced domains a..e."""
+    evidenced = ["a", "b", "c", "d", "e"]
+    records = [
+        {
+            "k": k,
+            "seed": s,
+            "c_v": c,
+            "diversity": d,
+            "resolution": len(r) / len(evidenced),
+            "n_resolved": len(r),
+            "n_evidenced": len(evidenced),
+            "resolved_domains": "; ".join(r),
+            "unresolved_domains": "; ".join(x for x in evidenced if x not in r),
+            "method": "nmf",
+        }
+        for k, s, c, d, r in rows
+    ]
+    return SweepResult(method="nmf", metrics=pd.DataFrame(records), models={}, params={})
+
+
+def test_recommend_k_breaks_ties_toward_higher_resolution():
+    # k=4: coherent, one domain; k=8: less coherent, two domains; equal scores (0.6875)
+    rows = [(4, s, 0.70, 0.90, ["a"]) for s in (0, 1)]
+    rows += [(8, s, 0.60, 0.85, ["a", "b"]) for s in (0, 1)]
+    runs = _fake_resolved_sweep(rows)
+    stab = _fake_stability([(4, 0.95), (8, 0.90)])
+    rec = recommend_k(runs, stability_result=stab, tolerance=0.01)
+    assert rec.table["score"].tolist() == pytest.approx([0.6875, 0.6875])
+    assert rec.table["tied"].all()
+    assert rec.k == 8
+    assert recommend_k(runs, stability_result=stab, tolerance=0.01, rule="one_se").k == 4
+    # resolution weighed at 0 and the rule leaves the smallest k again
+    assert recommend_k(runs, stability_result=stab, weights={"resolution": 0}).k == 4
+    # a larger k that resolves no more domains than a tied smaller one is not preferred
+    rows += [(12, s, 0.62, 0.85, ["a", "b"]) for s in (0, 1)]
+    stab = _fake_stability([(4, 0.95), (8, 0.90), (12, 0.90)])
+    assert recommend_k(_fake_resolved_sweep(rows), stability_result=stab, tolerance=0.05).k == 8
+
+
+def test_recommend_k_counts_domains_that_most_seeds_resolve():
+    # at k=6 one seed of three resolves b as well: a chance split, not counted (1 of 5)
+    rows = [(6, 0, 0.6, 0.9, ["a", "b"]), (6, 1, 0.6, 0.9, ["a"]), (6, 2, 0.6, 0.9, ["a"])]
+    rows += [(9, s, 0.6, 0.9, ["a", "b"]) for s in (0, 1)] + [(9, 2, 0.6, 0.9, ["a"])]
+    runs = _fake_resolved_sweep(rows)
+    stab = StabilityResult(
+        by_k=pd.DataFrame(),
+        topics=pd.DataFrame(),
+        alignment=pd.DataFrame(),
+        pairs=pd.DataFrame(
+            [
+                {"k": k, "seed_a": a, "seed_b": b, "stability": 0.9}
+                for k in (6, 9)
+                for a, b in ((0, 1), (0, 2), (1, 2))
+            ]
+        ),
+    )
+    rec = recommend_k(runs, stability_result=stab)
+    table = rec.table.set_index("k")
+    assert table.loc[6, "resolution"] == pytest.approx(0.2)
+    assert table.loc[6, "resolution_mean"] == pytest.approx(4 / 15)
+    assert table.loc[9, "resolution"] == pytest.approx(0.4)
+    six_runs = rec.runs.loc[rec.runs["k"] == 6, "resolution_scaled"]
+    assert six_runs.tolist() == pytest.approx([0.2] * 3)
+    assert rec.k == 9
+    assert "(a, b; not: c, d, e)" in rec.reason
+    six = recommend_k(_fake_resolved_sweep(rows[:3]), stability_result=stab)
+    assert "(a; in a minority of seeds only: b; not: c, d, e)" in six.reason
+
+
+def test_recommend_k_validates_resolution():
+    runs = _fake_sweep([(4, 0, 0.6, 0.9)])
+    with pytest.raises(ConfigError, match="rule"):
+        recommend_k(runs, rule="largest")
+    with pytest.raises(ConfigError, match=r"weights\['resolution'\]"):
+        recommend_k(runs, weights={"resolution": 1})
+    with pytest.raises(InputError, match="sweep_resolution"):
+        recommend_k(runs, resolution=pd.DataFrame({"k": [4]}))
+    rec = recommend_k(runs)
+    assert rec.weights["resolution"] == 0
+    assert "no domain resolution is known" in rec.reason

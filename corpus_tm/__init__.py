@@ -10,8 +10,11 @@ The pipeline, one module per stage:
 :mod:`~.models`            LDA (gensim) and NMF (scikit-learn) behind one :class:`TopicModel`
 :mod:`~.evaluation`        coherence, diversity, sweeps over k and seeds, stability
 :mod:`~.lexicon`           the security-domain lexicon
-:mod:`~.domains`           seeded LDA, topic-to-domain mapping, dictionary baseline
-:mod:`~.aggregation`       shares by document, part and sub-section, with intervals
+:mod:`~.domains`           topic-to-domain attribution, dictionary baseline, seeded LDA
+:mod:`~.keyatm`            the keyword-assisted topic model (keyATM base model)
+:mod:`~.aggregation`       shares by document, part and sub-section, with intervals; method
+                           agreement
+:mod:`~.validation`        checks against known answers (planted shares, facts, a reading)
 :mod:`~.plotting`          tidy tables to matplotlib Axes
 :mod:`~.study`             study files (TOML)
 :mod:`~.pipeline`          a study to all its results (cached)
@@ -25,10 +28,13 @@ from importlib.metadata import PackageNotFoundError, version
 
 from corpus_tm.aggregation import (
     SmallSampleWarning,
+    UnresolvedDomainWarning,
+    compare_methods,
     compare_profiles,
     compare_sections,
     domain_evidence,
     section_shares,
+    unresolved_domains,
 )
 from corpus_tm.cache import clear_cache
 from corpus_tm.corpus import Corpus
@@ -38,10 +44,22 @@ from corpus_tm.domains import (
     domain_shares,
     fit_seeded_lda,
     map_topics,
+    topic_attribution,
 )
 from corpus_tm.errors import ConfigError, CorpusTmError, InputError
-from corpus_tm.evaluation import evaluate, recommend_k, stability, sweep, topic_diversity
+from corpus_tm.evaluation import (
+    KRecommendation,
+    domain_resolution,
+    evaluate,
+    evidenced_domains,
+    recommend_k,
+    stability,
+    sweep,
+    sweep_resolution,
+    topic_diversity,
+)
 from corpus_tm.figures import FIGURES, draw_figure, make_figures
+from corpus_tm.keyatm import fit_keyatm
 from corpus_tm.lexicon import Lexicon, default_lexicon, lexicon_coverage, load_lexicon
 from corpus_tm.loading import load_documents, normalize_text
 from corpus_tm.models import TopicModel, fit_lda, fit_nmf, load_model, save_model
@@ -73,6 +91,13 @@ from corpus_tm.sectioning import (
     split_sentences,
 )
 from corpus_tm.study import Study, load_study
+from corpus_tm.synthetic import (
+    PlantedAgreement,
+    PlantedCorpus,
+    default_planted_plan,
+    make_planted_corpus,
+    planted_agreement,
+)
 
 try:
     __version__ = version("corpus_tm")
@@ -87,7 +112,10 @@ __all__ = [
     "DomainShares",
     "HeadingPattern",
     "InputError",
+    "KRecommendation",
     "Lexicon",
+    "PlantedAgreement",
+    "PlantedCorpus",
     "PreprocessSettings",
     "SectioningRules",
     "Sections",
@@ -95,18 +123,24 @@ __all__ = [
     "Study",
     "StudyResults",
     "TopicModel",
+    "UnresolvedDomainWarning",
     "__version__",
     "build_corpus",
     "clear_cache",
+    "compare_methods",
     "compare_profiles",
     "compare_sections",
     "default_lexicon",
+    "default_planted_plan",
     "dictionary_shares",
     "domain_colors",
     "domain_evidence",
+    "domain_resolution",
     "domain_shares",
     "draw_figure",
     "evaluate",
+    "evidenced_domains",
+    "fit_keyatm",
     "fit_lda",
     "fit_nmf",
     "fit_seeded_lda",
@@ -117,8 +151,10 @@ __all__ = [
     "load_model",
     "load_study",
     "make_figures",
+    "make_planted_corpus",
     "map_topics",
     "normalize_text",
+    "planted_agreement",
     "plot_domain_bars",
     "plot_domain_flow",
     "plot_k_choice",
@@ -138,5 +174,8 @@ __all__ = [
     "split_sentences",
     "stability",
     "sweep",
+    "sweep_resolution",
+    "topic_attribution",
     "topic_diversity",
+    "unresolved_domains",
 ]

@@ -45,18 +45,22 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy.spatial.distance import jensenshannon
+from scipy.stats import spearmanr
 
-from corpus_tm.domains import DomainShares, sentence_domain_scores
+from corpus_tm.domains import OTHER, DomainShares, sentence_domain_scores
 from corpus_tm.errors import ConfigError
 from corpus_tm.sectioning import split_sentences
 
 __all__ = [
     "Evidence",
     "SmallSampleWarning",
+    "UnresolvedDomainWarning",
+    "compare_methods",
     "compare_profiles",
     "compare_sections",
     "domain_evidence",
     "section_shares",
+    "unresolved_domains",
 ]
 
 Level = Literal["document", "part", "section"]
@@ -750,3 +754,178 @@ def compare_profiles(
             "n_perm": [int(n_perm)],
         }
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Agreement between methods
+
+
+class UnresolvedDomainWarning(UserWarning):
+    """A model gives about 0 to a domain that the dictionary finds clearly in the same units."""
+
+
+def unresolved_domains(
+    shares: DomainShares,
+    dictionary: DomainShares,
+    *,
+    min_share: float = 0.05,
+    min_units: int = 3,
+    ratio: float = 0.1,
+    warn: bool = True,
+) -> pd.DataFrame:
+    """Domains the dictionary finds clearly that a model's shares leave at about 0.
+
+    A domain is *evident* where the dictionary gives it at least ``min_share`` of a unit, in
+    at least ``min_units`` units. Over those units the two methods' token-weighted mean
+    shares of the domain are compared; the model has *not resolved* the domain when its mean
+    is below ``ratio`` times the dictionary's. A figure should then mark the domain as not
+    resolved by that model rather than draw its 0 as a finding.
+
+    Parameters
+    ----------
+    shares : DomainShares
+        A model's unit shares.
+    dictionary : DomainShares
+        :func:`corpus_tm.dictionary_shares` of the same units.
+    min_share : float, default 0.05
+        Smallest dictionary share of a unit for the domain to count as present there.
+    min_units : int, default 3
+        Fewest units where the domain is present for it to count as evident.
+    ratio : float, default 0.1
+        Below this fraction of the dictionary's share, the model's share counts as about 0.
+    warn : bool, default True
+        Issue an :class:`UnresolvedDomainWarning` naming the unresolved domains.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per evident domain: ``method, domain, n_units, dictionary_share,
+        model_share, resolved``.
+    """
+    if list(shares.shares.index) != list(dictionary.shares.index):
+        raise ConfigError("shares and dictionary must cover the same units in the same order.")
+    w = _weights(shares.units, "n_tokens")
+    model_values = shares.shares.to_numpy(dtype=float)
+    reference = dictionary.shares.to_numpy(dtype=float)
+    rows = []
+    for j, domain in enumerate(shares.domains[:-1]):
+        present = reference[:, j] >= min_share
+        if present.sum() < min_units:
+            continue
+        weight = w[present]
+        total = weight.sum()
+        if total <= 0:
+            continue
+        reference_share = float(reference[present, j] @ weight / total)
+        model_share = float(model_values[present, j] @ weight / total)
+        rows.append(
+            {
+                "method": shares.method,
+                "domain": domain,
+                "n_units": int(present.sum()),
+                "dictionary_share": reference_share,
+                "model_share": model_share,
+                "resolved": model_share >= ratio * reference_share,
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=["method", "domain", "n_units", "dictionary_share", "model_share", "resolved"],
+    )
+    missing = table.loc[~table["resolved"].astype(bool)]
+    if warn and len(missing):
+        described = ", ".join(
+            f"{d} ({m:.1%} against {r:.1%} in {n} units)"
+            for d, m, r, n in zip(
+                missing["domain"],
+                missing["model_share"],
+                missing["dictionary_share"],
+                missing["n_units"],
+                strict=True,
+            )
+        )
+        warnings.warn(
+            f"{shares.method} gives about 0 to {len(missing)} domains that the dictionary finds "
+            f"clearly in the same units: {described}. The model has not resolved them: its 0 is "
+            "no finding. Use soft attribution, more topics, or the dictionary for these domains.",
+            UnresolvedDomainWarning,
+            stacklevel=2,
+        )
+    return table
+
+
+def compare_methods(table: pd.DataFrame, *, reference: str = "dictionary") -> pd.DataFrame:
+    """How far the methods agree, section by section.
+
+    For every section of a tidy table from :func:`section_shares` (several methods
+    concatenated) and every method other than ``reference``, the named-domain profiles
+    (shares without ``other``, renormalised to sum to 1) of the method and the reference are
+    compared: Spearman's rank correlation over the domains either method gives a share, the
+    Jensen-Shannon distance (base 2, 0 = same profile, 1 = nothing in common) and whether
+    the two put the same domain first and among the first two.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns ``method, level, doc_id, section, label, domain, share``.
+    reference : str, default "dictionary"
+        The method the others are compared with.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method and section: ``method, reference, level, doc_id, section, label,
+        rank_agreement, js_distance, top, reference_top, same_top, top_in_reference_top2``.
+    """
+    needed = ["method", "level", "doc_id", "section", "label", "domain", "share"]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise ConfigError(f"table needs columns {missing}; make it with section_shares().")
+    if reference not in set(table["method"]):
+        raise ConfigError(
+            f"reference method {reference!r} is not in the table; it has "
+            f"{sorted(set(table['method']))}."
+        )
+    named = table[table["domain"] != OTHER]
+    wide = named.pivot_table(
+        index=["level", "doc_id", "section", "label", "domain"],
+        columns="method",
+        values="share",
+        aggfunc="first",
+        sort=False,
+    )
+    rows = []
+    for (level, doc_id, section, label), group in wide.groupby(
+        level=["level", "doc_id", "section", "label"], sort=False
+    ):
+        domains = group.index.get_level_values("domain").to_numpy()
+        ref = group[reference].to_numpy(dtype=float)
+        for method in [m for m in group.columns if m != reference]:
+            values = group[method].to_numpy(dtype=float)
+            p = values / values.sum() if values.sum() > 0 else values
+            q = ref / ref.sum() if ref.sum() > 0 else ref
+            used = (p > 0) | (q > 0)
+            rank = (
+                float(spearmanr(p[used], q[used]).statistic)
+                if used.sum() >= 3 and np.ptp(p[used]) > 0 and np.ptp(q[used]) > 0
+                else float("nan")
+            )
+            top = domains[np.argsort(-p, kind="stable")[:2]]
+            ref_top = domains[np.argsort(-q, kind="stable")[:2]]
+            rows.append(
+                {
+                    "method": method,
+                    "reference": reference,
+                    "level": level,
+                    "doc_id": doc_id,
+                    "section": section,
+                    "label": label,
+                    "rank_agreement": rank,
+                    "js_distance": _distance(p, q) if p.sum() > 0 and q.sum() > 0 else np.nan,
+                    "top": top[0],
+                    "reference_top": ref_top[0],
+                    "same_top": bool(top[0] == ref_top[0]),
+                    "top_in_reference_top2": bool(top[0] in ref_top),
+                }
+            )
+    return pd.DataFrame(rows)

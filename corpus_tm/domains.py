@@ -1,38 +1,44 @@
-"""Security-domain shares of text units, three ways, one result shape.
+"""Security-domain shares of text units: one result shape for every method.
 
 In: a :class:`~corpus_tm.corpus.Corpus` (or, for the dictionary, a unit table), a
-:class:`~corpus_tm.lexicon.Lexicon` and, for the mapped methods, a fitted ``TopicModel``.
+:class:`~corpus_tm.lexicon.Lexicon` and, for the model-based methods, a fitted ``TopicModel``.
 Out: :class:`DomainShares`: for every unit, the share of each lexicon domain plus ``other``
-(rows sum to 1), with the method name, the topic-to-domain mapping and the parameters used.
+(rows sum to 1), with the method name, the topic-to-domain attribution and the parameters used.
 Everything downstream (:mod:`corpus_tm.aggregation`, the figures) is written once against
 this shape.
 
-The three methods
------------------
-``fit_seeded_lda``
-    gensim LDA with one topic per domain whose ``eta`` prior favours the domain's seed terms,
-    plus free topics for the rest (which go to ``other``). Seed terms are matched to the
-    corpus vocabulary in corpus token form: a multi-word seed boosts the joined token
-    (``biological_security``) and every phrase token that contains it, never its separate
-    words, so ``security`` is not pulled into the biological topic. A domain whose seed terms
-    occur fewer than ``min_seed_count`` times in the vocabulary gets no topic and a warning
-    (a topic with a flat prior would be one more free topic wearing a domain's name); its
-    share is 0. A seeded topic that drifts away from its seeds during fitting is counted as
-    ``other``, with a warning.
-``map_topics`` + ``domain_shares``
-    Any fitted LDA or NMF model. Each topic is scored against the lexicon from its term
-    weights: the probability mass it puts on each domain's seed terms, and that mass over the
-    mass of the average topic (the lift). The best domain wins unless the evidence is too
-    weak, in which case the topic goes to ``other``. Hand overrides are applied on top and
-    recorded in the mapping table and the result's parameters.
-``dictionary_shares``
-    No model: seed-term hits in each unit's text, as shares of the unit's hits (a unit with
-    no hit is all ``other``). The yardstick for the two model-based methods.
+What a share is
+---------------
+Every method gives the share of a unit's *text* (its words or tokens) that is about each
+domain, so the methods can be compared number for number. ``other`` is the rest: generic,
+procedural and rhetorical text (greetings, "we must strengthen our work"), and whatever is
+about something the lexicon has no domain for. It is not a domain and says nothing about
+security; the figures leave it out or show it apart, and profiles are compared without it.
 
-For LDA, a unit's share of a domain is the expected share of its tokens that the model puts
-in the domain's topics (the Dirichlet prior is taken out of gensim's document-topic
-parameters, so the shares do not depend on ``alpha`` and the number of topics as much); for
-NMF it is the unit's normalised topic weights summed by domain.
+The methods
+-----------
+``dictionary_shares``
+    No model: the share of a unit's words in sentences that name the domain's seed terms
+    (``scale="sentences"``; ``scale="hits"`` gives the old share of hits). The yardstick.
+``domain_shares`` on any fitted model (LDA, NMF, keyATM)
+    Soft attribution by default (:func:`topic_attribution`): each topic divides over the
+    domains and ``other`` by how densely its tokens carry each domain's seed terms, against
+    the density of those terms in text about the domain; a unit's shares are its topic
+    shares times that matrix. A domain present in the text is not lost because no topic
+    "won" it. ``attribution="hard"`` gives each topic wholly to one domain by
+    :func:`map_topics` (lift of the topic on each domain's seed terms), as before.
+``corpus_tm.fit_keyatm`` (module :mod:`corpus_tm.keyatm`)
+    The keyword-assisted topic model: one keyword topic per domain, anchored by its seed
+    terms, plus topics without keywords.
+``fit_seeded_lda``
+    gensim LDA whose domain topics have an ``eta`` prior that favours the domain's seed
+    terms, with a hard topic-to-domain mapping. Kept for comparison; superseded by keyATM,
+    which the validation suite checks (``benchmarks/validation/``).
+
+For LDA, a unit's topic shares are the expected shares of its tokens in each topic (the
+Dirichlet prior is taken out of gensim's document-topic parameters, so the shares do not
+depend on ``alpha`` and the number of topics as much); for NMF they are the unit's
+normalised topic weights.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from corpus_tm.errors import ConfigError
 from corpus_tm.lexicon import (
@@ -70,6 +77,7 @@ __all__ = [
     "normalize_term",
     "seed_prior",
     "sentence_domain_scores",
+    "topic_attribution",
 ]
 
 _ROW_TOLERANCE = 1e-6
@@ -100,6 +108,11 @@ class DomainShares:
         The topic model behind the shares, if any.
     params : dict
         Parameters of the method (JSON-serialisable), including any hand overrides.
+    attribution : pandas.DataFrame or None
+        For the topic-model methods, how each topic's tokens divide over the domains and
+        ``other`` (index ``topic``, the columns of :attr:`shares`, rows sum to 1): the matrix
+        that turns topic shares into domain shares (see :func:`topic_attribution`).
+        ``None`` for the dictionary.
     """
 
     method: str
@@ -109,6 +122,7 @@ class DomainShares:
     mapping: pd.DataFrame | None = None
     model: TopicModel | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    attribution: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         expected = [*self.lexicon.domain_ids, OTHER]
@@ -669,47 +683,230 @@ def map_topics(
     return mapping
 
 
+def _aligned_counts(model: TopicModel, corpus: Corpus) -> sp.csr_matrix:
+    """The corpus's document-term counts in the model's unit and term order."""
+    dtm = getattr(corpus, "dtm", None)
+    if dtm is None:
+        raise ConfigError(
+            "Soft attribution needs the built Corpus the model was fitted on (from "
+            "build_corpus), not a unit table."
+        )
+    unit_ids, vocabulary = corpus.unit_ids, corpus.vocabulary
+    if list(model.unit_ids) == unit_ids and list(model.vocabulary) == vocabulary:
+        return sp.csr_matrix(dtm, dtype=np.float64)
+    position = {str(u): i for i, u in enumerate(unit_ids)}
+    terms = {t: i for i, t in enumerate(vocabulary)}
+    try:
+        rows = np.array([position[str(u)] for u in model.unit_ids], dtype=np.int64)
+        columns = np.array([terms[str(t)] for t in model.vocabulary], dtype=np.int64)
+    except KeyError as exc:
+        raise ConfigError(
+            f"The model has unit or term {exc.args[0]!r} that the corpus does not have; pass "
+            "the corpus the model was fitted on."
+        ) from None
+    return sp.csr_matrix(dtm[rows][:, columns], dtype=np.float64)
+
+
+def _expected_topic_counts(theta: np.ndarray, phi: np.ndarray, counts: sp.csr_matrix) -> np.ndarray:
+    """Expected number of tokens of each term in each topic (topics x terms).
+
+    Token ``w`` of unit ``u`` belongs to topic ``k`` with probability proportional to
+    ``theta[u, k] * phi[k, w]``; summed over the corpus's tokens. Computed in row chunks so
+    that no units x topics x terms array is ever made.
+    """
+    expected = np.zeros_like(phi)
+    counts = counts.tocsr()
+    chunk = max(1, 2_000_000 // max(1, phi.shape[0]))
+    for start in range(0, counts.shape[0], chunk):
+        block = counts[start : start + chunk].tocoo()
+        if block.nnz == 0:
+            continue
+        rows = block.row + start
+        weights = np.einsum("nk,kn->n", theta[rows], phi[:, block.col])
+        ratio = np.divide(block.data, weights, out=np.zeros_like(block.data), where=weights > 0)
+        scaled = sp.csr_matrix(
+            (ratio, (block.row, block.col)), shape=(block.shape[0], phi.shape[1])
+        )
+        expected += np.asarray((scaled.T @ theta[start : start + block.shape[0]]).T)
+    return expected * phi
+
+
+def topic_attribution(
+    model: TopicModel,
+    corpus: Corpus,
+    lexicon: Lexicon | None = None,
+    *,
+    dictionary: DomainShares | None = None,
+) -> pd.DataFrame:
+    """How each topic's tokens divide over the domains and ``other`` (soft attribution).
+
+    Every topic gets a distribution over the domains plus ``other``, from how densely its
+    tokens carry each domain's seed terms against the density of those terms in the text
+    that names the domain:
+
+    1. The topic's keyword density for domain ``d``, ``m[k, d]``: of the corpus tokens the
+       model assigns to topic ``k`` (token ``w`` of unit ``u`` goes to ``k`` with probability
+       proportional to ``doc_topic[u, k] * topic_term[k, w]``), the share that are seed terms
+       of ``d``. This works the same for LDA, NMF and any other model of the shared shape.
+    2. The corpus baseline ``r[d]``: the density of ``d``'s seed terms in the text about ``d``,
+       i.e. ``d``'s seed-term tokens in the corpus over the corpus tokens that the
+       sentence-level dictionary (:func:`dictionary_shares`) gives ``d``.
+    3. ``attribution[k, d] = m[k, d] / r[d]``: a topic whose tokens carry ``d``'s terms as
+       densely as text about ``d`` does is all ``d``; a topic with half that density is half
+       ``d``. Where the domain parts of a topic add up to more than 1 they are scaled down to
+       sum to 1. ``other`` is the rest: the part of the topic's tokens that no domain's
+       vocabulary accounts for (generic, procedural and rhetorical text, and domains the
+       lexicon does not have).
+
+    A unit's domain shares are then its topic shares times this matrix
+    (:func:`domain_shares`). A domain whose terms occur in a unit therefore gets a share
+    there through whichever topics carry them, even when no topic is *about* that domain;
+    and summed over the corpus, each domain's share equals the dictionary's (unless a topic
+    had to be scaled down). What the model adds is *where*: the topics spread a domain to the
+    units whose words it shares.
+
+    Parameters
+    ----------
+    model : TopicModel
+        A fitted model (:func:`corpus_tm.fit_lda`, :func:`corpus_tm.fit_nmf`).
+    corpus : Corpus
+        The corpus the model was fitted on.
+    lexicon : Lexicon, optional
+        Defaults to :func:`corpus_tm.default_lexicon`.
+    dictionary : DomainShares, optional
+        The sentence-level dictionary shares of ``corpus`` (computed if not given).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``topic``; columns the lexicon domains and ``other``; rows sum to 1. ``attrs``
+        holds ``density`` (topics x domains, ``m``) and ``baseline`` (``r`` by domain).
+    """
+    lexicon = lexicon if lexicon is not None else default_lexicon()
+    _, topic_term = _model_frames(model)
+    if dictionary is None:
+        dictionary = dictionary_shares(corpus, lexicon)
+    elif dictionary.params.get("scale") != "sentences":
+        raise ConfigError(
+            "dictionary must be sentence-level: dictionary_shares(corpus, scale='sentences')."
+        )
+    counts = _aligned_counts(model, corpus)
+    theta = _unit_topic_shares(model, corpus)
+    phi = topic_term.to_numpy(dtype=float)
+    phi_totals = phi.sum(axis=1, keepdims=True)
+    phi = np.divide(phi, phi_totals, out=np.zeros_like(phi), where=phi_totals > 0)
+    expected = _expected_topic_counts(theta, phi, counts)
+    term_domain = _vocabulary_domains(lexicon, [str(t) for t in topic_term.columns])
+    n_domains = len(lexicon)
+    indicator = sp.csr_matrix(
+        (
+            np.ones(int((term_domain >= 0).sum())),
+            (np.flatnonzero(term_domain >= 0), term_domain[term_domain >= 0]),
+        ),
+        shape=(len(term_domain), n_domains),
+    )
+    topic_tokens = expected.sum(axis=1)
+    keyword_tokens = np.asarray(indicator.T @ expected.T).T  # topics x domains
+    density = np.divide(
+        keyword_tokens, topic_tokens[:, None], out=np.zeros_like(keyword_tokens),
+        where=topic_tokens[:, None] > 0,
+    )
+    corpus_keywords = np.asarray(counts.sum(axis=0)).ravel() @ indicator
+    unit_tokens = np.asarray(counts.sum(axis=1)).ravel()
+    dictionary_values = dictionary.shares.reindex([str(u) for u in model.unit_ids]).to_numpy()
+    domain_tokens = unit_tokens @ np.nan_to_num(dictionary_values[:, :n_domains])
+    baseline = np.divide(
+        corpus_keywords, domain_tokens, out=np.full(n_domains, np.inf), where=domain_tokens > 0
+    )
+    values = np.zeros((phi.shape[0], n_domains + 1))
+    values[:, :n_domains] = np.divide(
+        density, baseline, out=np.zeros_like(density), where=np.isfinite(baseline) & (baseline > 0)
+    )
+    values[:, -1] = np.clip(1.0 - values[:, :n_domains].sum(axis=1), 0.0, None)
+    frame = pd.DataFrame(
+        values,
+        index=pd.Index([int(t) for t in topic_term.index], name="topic"),
+        columns=[*lexicon.domain_ids, OTHER],
+    )
+    frame.attrs["density"] = density.tolist()
+    frame.attrs["baseline"] = {
+        d: (float(b) if np.isfinite(b) else None)
+        for d, b in zip(lexicon.domain_ids, baseline, strict=True)
+    }
+    return frame
+
+
 def domain_shares(
     model: TopicModel,
-    mapping: pd.DataFrame,
+    mapping: pd.DataFrame | None,
     corpus: Corpus | pd.DataFrame,
     *,
     lexicon: Lexicon | None = None,
+    attribution: Literal["soft", "hard"] = "soft",
+    dictionary: DomainShares | None = None,
 ) -> DomainShares:
-    """Unit-level domain shares from a topic model and a topic-to-domain mapping.
+    """Unit-level domain shares from a topic model.
 
-    A unit's share of a domain is the sum of its topic shares over the topics mapped to that
-    domain; topics mapped to ``other`` add up to the ``other`` share. For LDA the topic
-    shares are the expected shares of the unit's tokens: gensim's document-topic parameters
-    are ``alpha`` plus the expected topic counts, and the ``alpha`` part is taken out (with
-    ``alpha=1`` and 20 topics it would otherwise spread half of a 20-token unit evenly over
-    all domains). This needs the :class:`~corpus_tm.corpus.Corpus` (for each unit's number of
-    tokens); with a unit table the normalised document-topic matrix is used as it is. A unit
-    without tokens is all ``other``.
+    A unit's share of a domain is its topic shares times each topic's share of that domain:
+
+    ``attribution="soft"`` (default)
+        Each topic divides over the domains and ``other`` by :func:`topic_attribution` (its
+        density of each domain's seed terms against the density in text about the domain).
+        A domain present in the text is not lost because no topic "won" it.
+    ``attribution="hard"``
+        Each topic goes wholly to the domain ``mapping`` gives it (:func:`map_topics`):
+        topics mapped to ``other`` add up to the ``other`` share. Domains no topic won are 0.
+
+    ``other`` holds the part of the units that no domain's vocabulary accounts for: generic,
+    procedural and rhetorical text, and domains the lexicon does not have.
+
+    For LDA the topic shares are the expected shares of the unit's tokens: gensim's
+    document-topic parameters are ``alpha`` plus the expected topic counts, and the
+    ``alpha`` part is taken out (with ``alpha=1`` and 20 topics it would otherwise spread
+    half of a 20-token unit evenly over all domains). This needs the
+    :class:`~corpus_tm.corpus.Corpus` (for each unit's number of tokens); with a unit table
+    the normalised document-topic matrix is used as it is, and only hard attribution works.
+    A unit without tokens is all ``other``.
 
     Parameters
     ----------
     model : TopicModel
         The fitted model.
-    mapping : pandas.DataFrame
+    mapping : pandas.DataFrame or None
         From :func:`map_topics` (edit its ``domain`` column or pass ``overrides`` there to
-        change it); needs ``topic`` and ``domain`` columns covering every topic.
+        change it); needs ``topic`` and ``domain`` columns covering every topic. Hard
+        attribution uses it; soft attribution keeps it as the topics' labels. ``None`` makes
+        it with :func:`map_topics` and its defaults.
     corpus : Corpus or pandas.DataFrame
         The corpus the model was fitted on (or its unit table, see above).
     lexicon : Lexicon, optional
         The lexicon of the mapping; defaults to :func:`corpus_tm.default_lexicon`.
+    attribution : {"soft", "hard"}, default "soft"
+        How topics become domains (see above).
+    dictionary : DomainShares, optional
+        Sentence-level dictionary shares of ``corpus`` for the soft attribution's baseline
+        (computed if not given).
 
     Returns
     -------
     DomainShares
-        ``method="<model.method>_mapped"``; ``params`` records the model's parameters, the
-        mapping thresholds and the hand overrides (``{topic: domain}``).
+        ``method="<model.method>_mapped"``; ``attribution`` holds the topics x domains matrix
+        used; ``params`` records the model's parameters, the attribution, the mapping
+        thresholds and the hand overrides (``{topic: domain}``).
     """
     lexicon = lexicon if lexicon is not None else default_lexicon()
+    if attribution not in ("soft", "hard"):
+        raise ConfigError(f"attribution must be 'soft' or 'hard', not {attribution!r}.")
+    if mapping is None:
+        mapping = map_topics(model, lexicon)
     for column in ("topic", "domain"):
         if column not in mapping.columns:
             raise ConfigError(f"mapping needs a {column!r} column; make it with map_topics().")
-    shares = _shares_from_mapping(model, mapping, lexicon, corpus)
+    if attribution == "soft":
+        matrix = topic_attribution(model, corpus, lexicon, dictionary=dictionary)
+    else:
+        matrix = _hard_attribution(model, mapping, lexicon)
+    shares = _shares_from_attribution(model, matrix, lexicon, corpus)
     overrides = {}
     if "overridden" in mapping.columns:
         chosen = mapping[mapping["overridden"].astype(bool)]
@@ -719,6 +916,7 @@ def domain_shares(
             "method": getattr(model, "method", ""),
             "params": dict(getattr(model, "params", {}) or {}),
         },
+        "attribution": attribution,
         "mapping": dict(mapping.attrs),
         "overrides": overrides,
         "lexicon": _lexicon_params(lexicon),
@@ -731,6 +929,7 @@ def domain_shares(
         mapping=mapping.copy(),
         model=model,
         params=params,
+        attribution=matrix,
     )
 
 
@@ -765,12 +964,8 @@ def _unit_topic_shares(model: TopicModel, corpus: Corpus | pd.DataFrame | None) 
     return np.divide(counts, sums, out=np.zeros_like(counts), where=sums > 0)
 
 
-def _shares_from_mapping(
-    model: TopicModel,
-    mapping: pd.DataFrame,
-    lexicon: Lexicon,
-    corpus: Corpus | pd.DataFrame | None = None,
-) -> pd.DataFrame:
+def _hard_attribution(model: TopicModel, mapping: pd.DataFrame, lexicon: Lexicon) -> pd.DataFrame:
+    """The topics x domains matrix of a hard mapping: a 1 in each topic's domain column."""
     doc_topic, _ = _model_frames(model)
     columns = [*lexicon.domain_ids, OTHER]
     domain_of = dict(zip(mapping["topic"].astype(int), mapping["domain"].astype(str), strict=True))
@@ -784,15 +979,40 @@ def _shares_from_mapping(
             f"mapping uses domains {unknown} that are not in lexicon "
             f"{lexicon.name or lexicon.source!r}; use its domains or 'other'."
         )
-    theta = _unit_topic_shares(model, corpus)
     assign = np.zeros((len(topics), len(columns)))
     for k, topic in enumerate(topics):
         assign[k, columns.index(domain_of[topic])] = 1.0
-    values = theta @ assign
-    empty = values.sum(axis=1) <= 0
+    return pd.DataFrame(assign, index=pd.Index(topics, name="topic"), columns=columns)
+
+
+def _shares_from_attribution(
+    model: TopicModel,
+    matrix: pd.DataFrame,
+    lexicon: Lexicon,
+    corpus: Corpus | pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    doc_topic, _ = _model_frames(model)
+    theta = _unit_topic_shares(model, corpus)
+    values = theta @ matrix.to_numpy(dtype=float)
+    named = values[:, :-1].sum(axis=1)
+    over = named > 1.0
+    values[over, :-1] /= named[over, None]
+    values[:, -1] = np.clip(1.0 - values[:, :-1].sum(axis=1), 0.0, None)
+    empty = theta.sum(axis=1) <= 0
     values[empty] = 0.0
     values[empty, -1] = 1.0
     return _frame(values, [str(u) for u in doc_topic.index], lexicon)
+
+
+def _shares_from_mapping(
+    model: TopicModel,
+    mapping: pd.DataFrame,
+    lexicon: Lexicon,
+    corpus: Corpus | pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    return _shares_from_attribution(
+        model, _hard_attribution(model, mapping, lexicon), lexicon, corpus
+    )
 
 
 def _aligned_units(data: Corpus | pd.DataFrame, unit_ids: pd.Index) -> pd.DataFrame:
@@ -818,15 +1038,25 @@ def dictionary_shares(
     data: Corpus | pd.DataFrame,
     lexicon: Lexicon | None = None,
     *,
+    scale: Literal["sentences", "hits"] = "sentences",
     progress: bool | None = None,
 ) -> DomainShares:
     """Domain shares from seed-term hits alone (no model): the baseline.
 
-    Seed terms are counted in each unit's text (longest term first, without overlaps; see
-    :mod:`corpus_tm.lexicon`). A unit's share of a domain is that domain's hits over all its
-    hits; a unit without any hit is all ``other``. Aggregated with token weights
-    (:func:`corpus_tm.section_shares`) a section's ``other`` share is thus the token share of
-    its units that name no domain at all.
+    Seed terms are counted in each unit's text (longest term first, without overlaps, minus
+    the lexicon's exclusions; see :mod:`corpus_tm.lexicon`). Two scales:
+
+    ``scale="sentences"`` (default)
+        The share of the unit's *words* that sit in sentences naming the domain. A sentence
+        with hits of one domain counts for that domain with all its words; a sentence with
+        hits of several domains is split in proportion to the hits; a sentence without any
+        hit is ``other``. This is a share of the text, the same scale as the topic-model
+        methods (the share of a unit's tokens the model gives a domain), so the methods can
+        be compared number for number.
+    ``scale="hits"``
+        The domain's hits over all the unit's hits; a unit without any hit is all
+        ``other``. A unit that names a domain once in ten sentences is then 100 % that
+        domain.
 
     Parameters
     ----------
@@ -834,27 +1064,64 @@ def dictionary_shares(
         A built corpus or a unit table with ``unit_id`` and ``text`` columns.
     lexicon : Lexicon, optional
         Defaults to :func:`corpus_tm.default_lexicon`.
+    scale : {"sentences", "hits"}, default "sentences"
+        What a share is a share of (see above).
     progress : bool, optional
         Show a progress bar; by default only for large corpora.
 
     Returns
     -------
     DomainShares
-        ``method="dictionary"``; ``params["n_hits"]`` holds each unit's hit count.
+        ``method="dictionary"``; ``params["n_hits"]`` holds each unit's hit count and
+        ``params["scale"]`` the scale.
     """
+    from corpus_tm.sectioning import count_words, split_sentences
+
     lexicon = lexicon if lexicon is not None else default_lexicon()
+    if scale not in ("sentences", "hits"):
+        raise ConfigError(f"scale must be 'sentences' or 'hits', not {scale!r}.")
     units = _units_of(data)
     texts, unit_ids = _texts_and_ids(units)
     matcher = lexicon.matcher
-    hits = matcher.hit_matrix(texts, progress=progress)
-    counts = np.asarray((hits @ matcher.domain_matrix(len(lexicon))).todense(), dtype=float)
-    totals = counts.sum(axis=1)
+    to_domains = matcher.domain_matrix(len(lexicon))
     values = np.zeros((len(units), len(lexicon) + 1))
-    has_hits = totals > 0
-    values[has_hits, :-1] = counts[has_hits] / totals[has_hits, None]
-    values[~has_hits, -1] = 1.0
+    if scale == "hits":
+        hits = matcher.hit_matrix(texts, progress=progress)
+        counts = np.asarray((hits @ to_domains).todense(), dtype=float)
+        totals = counts.sum(axis=1)
+        has_hits = totals > 0
+        values[has_hits, :-1] = counts[has_hits] / totals[has_hits, None]
+        values[~has_hits, -1] = 1.0
+    else:
+        sentences: list[str] = []
+        unit_of: list[int] = []
+        for i, text in enumerate(texts):
+            pieces = split_sentences(text) or [text]
+            sentences.extend(pieces)
+            unit_of.extend([i] * len(pieces))
+        hits = matcher.hit_matrix(sentences, progress=progress)
+        counts = np.asarray((hits @ to_domains).todense(), dtype=float)
+        words = np.array([count_words(sentence) for sentence in sentences], dtype=float)
+        hit_totals = counts.sum(axis=1)
+        per_sentence = np.zeros((len(sentences), len(lexicon) + 1))
+        named = hit_totals > 0
+        per_sentence[named, :-1] = counts[named] / hit_totals[named, None] * words[named, None]
+        per_sentence[~named, -1] = words[~named]
+        rows = np.asarray(unit_of, dtype=np.int64)
+        np.add.at(values, rows, per_sentence)
+        unit_hits = np.bincount(rows, weights=hit_totals, minlength=len(units))
+        word_totals = values.sum(axis=1)
+        filled = word_totals > 0
+        values[filled] /= word_totals[filled, None]
+        values[~filled, -1] = 1.0
+        totals = unit_hits
     params = {
-        "counting": "seed-term hits in the unit text; shares of the unit's hits; no hit = other",
+        "scale": scale,
+        "counting": (
+            "share of the unit's words in sentences naming the domain; no hit = other"
+            if scale == "sentences"
+            else "seed-term hits in the unit text; shares of the unit's hits; no hit = other"
+        ),
         "n_hits": {u: int(n) for u, n in zip(unit_ids, totals, strict=True)},
         "lexicon": _lexicon_params(lexicon),
     }
@@ -879,7 +1146,8 @@ def sentence_domain_scores(
     For the dictionary: the seed-term hits of each domain in the sentence. For a topic model:
     the expected number of the sentence's tokens assigned to each domain, where a token ``w``
     of unit ``u`` goes to topic ``k`` with probability proportional to
-    ``doc_topic[u, k] * topic_term[k, w]`` (its posterior given the unit's topic mix).
+    ``doc_topic[u, k] * topic_term[k, w]`` (its posterior given the unit's topic mix) and
+    topic ``k`` divides over the domains by the result's ``attribution`` matrix.
     Sentences are cut into corpus tokens by lower-casing, lemmatising and joining the
     vocabulary's phrases, which approximates the corpus's own preprocessing.
 
@@ -921,13 +1189,10 @@ def sentence_domain_scores(
         if len(pieces) > 1:
             phrases.setdefault(pieces, token)
     max_len = max((len(p) for p in phrases), default=1)
-    domain_of = dict(
-        zip(shares.mapping["topic"].astype(int), shares.mapping["domain"].astype(str), strict=True)
-    )
-    columns = [*lexicon.domain_ids, OTHER]
-    assign = np.zeros((topic_term.shape[0], n_columns))
-    for k, topic in enumerate(topic_term.index):
-        assign[k, columns.index(domain_of[int(topic)])] = 1.0
+    matrix = shares.attribution
+    if matrix is None:
+        matrix = _hard_attribution(shares.model, shares.mapping, lexicon)
+    assign = matrix.reindex([int(t) for t in topic_term.index]).to_numpy(dtype=float)
     phi = topic_term.to_numpy(dtype=float)
     position = {str(u): i for i, u in enumerate(doc_topic.index)}
     if str(unit_id) not in position:

@@ -44,6 +44,7 @@ __all__ = [
     "fit_model",
     "fit_nmf",
     "load_model",
+    "make_topic_model",
     "save_model",
 ]
 
@@ -64,8 +65,8 @@ class TopicModel:
 
     Attributes
     ----------
-    method : {"lda", "nmf"}
-        The method that made the model.
+    method : {"lda", "nmf", "keyatm"}
+        The method that made the model (``"keyatm"``: :func:`corpus_tm.fit_keyatm`).
     doc_topic : pandas.DataFrame
         Topic shares of each unit: index ``unit_id`` (in corpus order), columns the topic numbers
         ``0 .. n_topics - 1`` (named ``topic``); every topic is a column and every row sums to 1.
@@ -100,7 +101,7 @@ class TopicModel:
         fits give equal models.
     """
 
-    method: Literal["lda", "nmf"]
+    method: Literal["lda", "nmf", "keyatm"]
     doc_topic: pd.DataFrame
     doc_topic_raw: pd.DataFrame
     topic_term: pd.DataFrame
@@ -235,6 +236,49 @@ def library_versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[name] = "unknown"
     return out
+
+
+def make_topic_model(
+    method: str,
+    *,
+    doc_topic: np.ndarray,
+    doc_topic_raw: np.ndarray,
+    topic_term: np.ndarray,
+    topic_term_raw: np.ndarray,
+    unit_ids: list[str],
+    vocabulary: list[str],
+    params: dict[str, Any],
+    versions: dict[str, str],
+    state: dict[str, np.ndarray] | None = None,
+    diagnostics: dict[str, Any] | None = None,
+) -> TopicModel:
+    """A :class:`TopicModel` from plain arrays (for backends outside this module).
+
+    Parameters
+    ----------
+    method : str
+        The backend's name (``"keyatm"``, ...).
+    doc_topic, doc_topic_raw, topic_term, topic_term_raw : numpy.ndarray
+        See :class:`TopicModel`; ``doc_topic`` and ``topic_term`` rows sum to 1.
+    unit_ids, vocabulary : list of str
+        Row and column labels.
+    params, versions, state, diagnostics
+        See :class:`TopicModel`.
+
+    Returns
+    -------
+    TopicModel
+    """
+    return TopicModel(
+        method=method,  # type: ignore[arg-type]
+        **_frames(doc_topic, doc_topic_raw, topic_term, topic_term_raw, unit_ids, vocabulary),
+        vocabulary=list(vocabulary),
+        unit_ids=list(unit_ids),
+        params=params,
+        versions=versions,
+        state=dict(state or {}),
+        diagnostics=dict(diagnostics or {}),
+    )
 
 
 def _frames(

@@ -2,7 +2,7 @@
 
 In: a :class:`~corpus_tm.study.Study`.
 Out: :class:`StudyResults` (plain tables and fitted models): the unit table and the built
-corpus, the topic models (LDA, NMF, seeded LDA), the topic-to-domain mappings, unit-level and
+corpus, the topic models (keyATM, LDA, NMF), the topic-to-domain mappings, unit-level and
 section-level domain shares of every method, and the sweep over the number of topics with its
 stability scores and recommended k.
 
@@ -30,7 +30,7 @@ from corpus_tm.study import Study
 
 logger = logging.getLogger(__name__)
 
-METHODS = ("seeded_lda", "lda_mapped", "nmf_mapped", "dictionary")
+METHODS = ("keyatm", "lda_mapped", "nmf_mapped", "dictionary")
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +56,15 @@ class StudyResults:
         Per-topic stability at each k of the sweep.
     recommended_k : int
         The number of topics the sweep recommends.
+    k_reason : str
+        Why the sweep recommends it.
+    n_topics : int
+        The number of topics the LDA and NMF models were fitted with (the study's
+        ``models.n_topics``, or the recommended k when that is ``"auto"``).
+    unresolved : pandas.DataFrame
+        For every model-based method, the domains the dictionary finds clearly and whether
+        the model resolved them (:func:`corpus_tm.unresolved_domains`); a warning names
+        those it did not.
     """
 
     study: Study
@@ -68,6 +77,9 @@ class StudyResults:
     sweep_metrics: pd.DataFrame
     topic_stability: pd.DataFrame
     recommended_k: int
+    k_reason: str = ""
+    n_topics: int = 0
+    unresolved: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -102,6 +114,11 @@ def _cached_domain_shares(
                     lambda v: v.tolist() if isinstance(v, np.ndarray) else v
                 )
         model = load_model(entry / "model.npz") if (entry / "model.npz").exists() else None
+        attribution = (
+            pd.read_parquet(entry / "attribution.parquet")
+            if (entry / "attribution.parquet").exists()
+            else None
+        )
         return DomainShares(
             method=meta["method"],
             shares=shares,
@@ -110,6 +127,7 @@ def _cached_domain_shares(
             mapping=mapping,
             model=model,
             params=meta["params"],
+            attribution=attribution,
         )
     result = compute()
 
@@ -119,6 +137,8 @@ def _cached_domain_shares(
             result.mapping.to_parquet(folder / "mapping.parquet", index=False)
         if result.model is not None:
             save_model(result.model, folder / "model.npz")
+        if result.attribution is not None:
+            result.attribution.to_parquet(folder / "attribution.parquet")
         (folder / "result.json").write_text(
             json.dumps(
                 {"method": result.method, "params": result.params}, sort_keys=True, default=str
@@ -165,6 +185,33 @@ def _cached_sweep(cache_dir: Path, key: str, compute: Callable[[], Any]) -> Any:
     return runs
 
 
+def _sweep_and_k(study: Study, corpus: Corpus, lexicon: Any, progress: bool | None) -> Any:
+    """The study's sweep over k (cached), its stability and the recommended k."""
+    from corpus_tm.evaluation import recommend_k, stability, sweep, sweep_resolution
+
+    settings = study.settings
+    sweep_settings = settings["sweep"]
+    sweep_key = fingerprint(corpus.fingerprint, sweep_settings, package_version())
+    runs = _cached_sweep(
+        study.cache_dir,
+        sweep_key,
+        lambda: sweep(
+            corpus,
+            method=sweep_settings["method"],
+            n_topics=sweep_settings["n_topics"],
+            seeds=sweep_settings["seeds"],
+            n_jobs=settings["run"]["n_jobs"],
+            progress=progress,
+            **({"init": sweep_settings["init"]} if sweep_settings["init"] else {}),
+        ),
+    )
+    stable = stability(runs)
+    resolution = sweep_resolution(runs, corpus, lexicon)
+    return runs, stable, resolution, recommend_k(
+        runs, stability_result=stable, resolution=resolution
+    )
+
+
 def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     """Run every step of a study, reusing cached results.
 
@@ -181,9 +228,9 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     """
     import time
 
-    from corpus_tm.aggregation import SmallSampleWarning, section_shares
-    from corpus_tm.domains import dictionary_shares, domain_shares, fit_seeded_lda, map_topics
-    from corpus_tm.evaluation import recommend_k, stability, sweep
+    from corpus_tm.aggregation import SmallSampleWarning, section_shares, unresolved_domains
+    from corpus_tm.domains import dictionary_shares, domain_shares, map_topics
+    from corpus_tm.keyatm import fit_keyatm
     from corpus_tm.lexicon import default_lexicon, load_lexicon
     from corpus_tm.loading import load_documents
     from corpus_tm.models import fit_lda, fit_nmf
@@ -223,51 +270,82 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     lexicon_path = settings["domains"]["lexicon"]
     lexicon = default_lexicon() if lexicon_path == "default" else load_lexicon(lexicon_path)
     models = settings["models"]
-    k, seed = models["n_topics"], models["random_state"]
+    seed = models["random_state"]
+    base_key = (corpus.fingerprint, lexicon.to_frame(), package_version())
+    runs, stable, resolution, recommendation = _sweep_and_k(study, corpus, lexicon, progress)
+    k = recommendation.k if models["n_topics"] == "auto" else models["n_topics"]
+    if models["n_topics"] == "auto":
+        logger.info("n_topics = %d, as the sweep recommends. %s", k, recommendation.reason)
+    lap("sweep")
+
     lda_params = {key: models[key] for key in ("passes", "iterations") if models[key] is not None}
     # n_jobs does not change a fitted model (tested), so it is not part of any cache key.
     lda_params["n_jobs"] = settings["run"]["n_jobs"]
     map_params = {}
     if settings["domains"]["min_score"] is not None:
         map_params["min_score"] = settings["domains"]["min_score"]
-    seeded_params = {}
-    if settings["domains"]["seed_weight"] is not None:
-        seeded_params["seed_weight"] = settings["domains"]["seed_weight"]
     overrides_by_method = settings["domains"]["overrides"]
-    base_key = (corpus.fingerprint, lexicon.to_frame(), package_version())
+    attribution = settings["domains"]["attribution"]
+    dictionary = _cached_domain_shares(
+        cache_dir,
+        fingerprint(*base_key, "dictionary"),
+        corpus,
+        lexicon,
+        lambda: dictionary_shares(corpus, lexicon),
+    )
 
     def mapped(method: str, fit: Callable[[], Any]) -> Any:
         model = fit()
         hand = {int(t): d for t, d in overrides_by_method.get(method, {}).items()}
         mapping = map_topics(model, lexicon, overrides=hand or None, **map_params)
-        return domain_shares(model, mapping, corpus, lexicon=lexicon)
+        return domain_shares(
+            model, mapping, corpus, lexicon=lexicon, attribution=attribution, dictionary=dictionary
+        )
 
-    steps: dict[str, Callable[[], Any]] = {
-        "seeded_lda": lambda: fit_seeded_lda(
-            corpus,
-            lexicon,
-            n_free_topics=models["free_topics"],
-            random_state=seed,
-            progress=progress,
-            **seeded_params,
-            **lda_params,
-        ),
-        "lda_mapped": lambda: mapped(
-            "lda_mapped",
-            lambda: fit_lda(corpus, k, random_state=seed, progress=progress, **lda_params),
-        ),
-        "nmf_mapped": lambda: mapped(
-            "nmf_mapped",
-            lambda: fit_nmf(
-                corpus, k, random_state=seed, weighting="tfidf" if models["tfidf"] else "counts"
+    steps: dict[str, tuple[Callable[[], Any], Any]] = {
+        "keyatm": (
+            lambda: fit_keyatm(
+                corpus,
+                lexicon,
+                n_free_topics=models["free_topics"],
+                iterations=models["keyatm_iterations"],
+                attribution="soft" if attribution == "soft" else "keyword",
+                dictionary=dictionary,
+                random_state=seed,
+                progress=progress,
             ),
+            (models["free_topics"], models["keyatm_iterations"], seed, attribution),
         ),
-        "dictionary": lambda: dictionary_shares(corpus, lexicon),
+        "lda_mapped": (
+            lambda: mapped(
+                "lda_mapped",
+                lambda: fit_lda(corpus, k, random_state=seed, progress=progress, **lda_params),
+            ),
+            (k, seed, models["passes"], models["iterations"], settings["domains"]),
+        ),
+        "nmf_mapped": (
+            lambda: mapped(
+                "nmf_mapped",
+                lambda: fit_nmf(
+                    corpus, k, random_state=seed, weighting="tfidf" if models["tfidf"] else "counts"
+                ),
+            ),
+            (k, seed, models["tfidf"], settings["domains"]),
+        ),
     }
     shares_by_method = {}
-    for method, compute in steps.items():
-        key = fingerprint(*base_key, method, models, settings["domains"])
+    for method, (compute, settings_read) in steps.items():
+        key = fingerprint(*base_key, method, settings_read)
         shares_by_method[method] = _cached_domain_shares(cache_dir, key, corpus, lexicon, compute)
+    shares_by_method["dictionary"] = dictionary
+    unresolved = pd.concat(
+        [
+            unresolved_domains(result, dictionary)
+            for method, result in shares_by_method.items()
+            if method != "dictionary"
+        ],
+        ignore_index=True,
+    )
     lap("models")
 
     aggregation = settings["aggregation"]
@@ -290,27 +368,11 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     shares_table = pd.concat(tables, ignore_index=True)
     lap("aggregation")
 
-    sweep_settings = settings["sweep"]
-    sweep_key = fingerprint(corpus.fingerprint, sweep_settings, package_version())
-    runs = _cached_sweep(
-        cache_dir,
-        sweep_key,
-        lambda: sweep(
-            corpus,
-            method=sweep_settings["method"],
-            n_topics=sweep_settings["n_topics"],
-            seeds=sweep_settings["seeds"],
-            n_jobs=settings["run"]["n_jobs"],
-            progress=progress,
-            **({"init": sweep_settings["init"]} if sweep_settings["init"] else {}),
-        ),
+    metrics = (
+        runs.metrics.drop(columns=["seconds"], errors="ignore")
+        .merge(stable.by_seed(), on=["k", "seed"], how="left")
+        .merge(resolution[["k", "seed", "resolution"]], on=["k", "seed"], how="left")
     )
-    stable = stability(runs)
-    recommendation = recommend_k(runs, stability_result=stable)
-    metrics = runs.metrics.drop(columns=["seconds"], errors="ignore").merge(
-        stable.by_seed(), on=["k", "seed"], how="left"
-    )
-    lap("sweep")
     return StudyResults(
         study=study,
         units=units,
@@ -322,5 +384,8 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
         sweep_metrics=metrics,
         topic_stability=stable.topics,
         recommended_k=int(recommendation.k),
+        k_reason=str(getattr(recommendation, "reason", "")),
+        n_topics=int(k),
+        unresolved=unresolved,
         timings=timings,
     )

@@ -48,12 +48,13 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "phrase_threshold": (float, None),
     },
     "models": {
-        "n_topics": (int, 15),
+        "n_topics": ((int, str), 15),
         "random_state": (int, 1),
         "seeds": (list, [1, 2, 3]),
         "passes": (int, None),
         "iterations": (int, None),
-        "free_topics": (int, 3),
+        "free_topics": (int, 10),
+        "keyatm_iterations": (int, 1000),
         "tfidf": (bool, True),
     },
     "sweep": {
@@ -64,8 +65,8 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     },
     "domains": {
         "lexicon": (str, "default"),
+        "attribution": (str, "soft"),
         "min_score": (float, None),
-        "seed_weight": (float, None),
         "overrides": (dict, {}),
     },
     "aggregation": {
@@ -90,7 +91,7 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
 
 _SEED_LIMIT = 2**32  # numpy and scikit-learn take seeds below 2**32
 _MAPPED_METHODS = ("lda_mapped", "nmf_mapped")
-_METHODS = ("seeded_lda", *_MAPPED_METHODS, "dictionary")  # as corpus_tm.pipeline.METHODS
+_METHODS = ("keyatm", *_MAPPED_METHODS, "dictionary")  # as corpus_tm.pipeline.METHODS
 _FORMATS = ("png", "svg", "pdf")
 
 
@@ -109,7 +110,10 @@ VALUES: dict[tuple[str, str], tuple[Any, str]] = {
         "'paragraph', 'section' or 'sentences'",
     ),
     ("corpus", "window"): (_at_least(1), "an integer >= 1 (sentences per unit)"),
-    ("models", "n_topics"): (_at_least(1), "an integer >= 1"),
+    ("models", "n_topics"): (
+        lambda v: v == "auto" if isinstance(v, str) else v >= 1,
+        'an integer >= 1, or "auto" (the k the sweep recommends)',
+    ),
     ("models", "random_state"): (_seed, "an integer from 0 to 2**32 - 1"),
     ("models", "seeds"): (
         lambda v: bool(v) and all(_is_int(x) and _seed(x) for x in v),
@@ -118,6 +122,8 @@ VALUES: dict[tuple[str, str], tuple[Any, str]] = {
     ("models", "passes"): (_at_least(1), "an integer >= 1"),
     ("models", "iterations"): (_at_least(1), "an integer >= 1"),
     ("models", "free_topics"): (_at_least(0), "an integer >= 0"),
+    ("models", "keyatm_iterations"): (_at_least(10), "an integer >= 10"),
+    ("domains", "attribution"): (lambda v: v in ("soft", "hard"), "'soft' or 'hard'"),
     ("sweep", "method"): (lambda v: v in ("nmf", "lda"), "'nmf' or 'lda'"),
     ("sweep", "n_topics"): (
         lambda v: bool(v) and all(_is_int(x) and x >= 1 for x in v),
@@ -128,7 +134,6 @@ VALUES: dict[tuple[str, str], tuple[Any, str]] = {
         "a non-empty list of integers from 0 to 2**32 - 1",
     ),
     ("domains", "min_score"): (lambda v: 0 <= v < float("inf"), "a number >= 0"),
-    ("domains", "seed_weight"): (lambda v: 0 < v < float("inf"), "a number > 0"),
     ("aggregation", "n_boot"): (_at_least(1), "an integer >= 1"),
     ("aggregation", "random_state"): (_seed, "an integer from 0 to 2**32 - 1"),
     ("aggregation", "ci"): (lambda v: 0 < v < 1, "a number between 0 and 1, such as 0.9"),

@@ -183,7 +183,7 @@ def test_overrides_are_applied_and_recorded():
     assert mapping["domain"].tolist() == [OTHER, "economic", "economic"]
     assert mapping["auto_domain"].tolist() == ["biological", "economic", OTHER]
     assert mapping["overridden"].tolist() == [True, False, True]
-    result = domain_shares(hand_model(), mapping, HAND_UNITS, lexicon=lexicon)
+    result = domain_shares(hand_model(), mapping, HAND_UNITS, lexicon=lexicon, attribution="hard")
     assert result.params["overrides"] == {0: OTHER, 2: "economic"}
     assert result.mapping["overridden"].tolist() == [True, False, True]
     assert result.shares["economic"].tolist() == pytest.approx([0.3, 0.9, 2 / 3])
@@ -198,7 +198,7 @@ def test_overrides_are_applied_and_recorded():
 def test_domain_shares_sum_topic_shares_by_domain():
     lexicon = lexicon_from_dict(HAND_LEXICON)
     result = domain_shares(hand_model(), map_topics(hand_model(), lexicon), HAND_UNITS,
-                           lexicon=lexicon)
+                           lexicon=lexicon, attribution="hard")
     assert result.method == "nmf_mapped"
     expected = pd.DataFrame(
         {"biological": [0.7, 0.1, 1 / 3], "economic": [0.2, 0.6, 1 / 3],
@@ -208,7 +208,9 @@ def test_domain_shares_sum_topic_shares_by_domain():
     pd.testing.assert_frame_equal(result.shares, expected)
     with pytest.raises(ConfigError, match="topics"):
         domain_shares(hand_model(), pd.DataFrame({"topic": [0], "domain": ["economic"]}),
-                      HAND_UNITS, lexicon=lexicon)
+                      HAND_UNITS, lexicon=lexicon, attribution="hard")
+    with pytest.raises(ConfigError, match="built Corpus"):
+        domain_shares(hand_model(), None, HAND_UNITS, lexicon=lexicon)
 
 
 def test_lda_shares_take_the_dirichlet_prior_out():
@@ -221,7 +223,7 @@ def test_lda_shares_take_the_dirichlet_prior_out():
                           "unit_ids": corpus.unit_ids})
     lexicon = lexicon_from_dict(HAND_LEXICON)
     mapping = pd.DataFrame({"topic": [0, 1, 2], "domain": ["biological", "economic", OTHER]})
-    result = domain_shares(model, mapping, corpus, lexicon=lexicon)
+    result = domain_shares(model, mapping, corpus, lexicon=lexicon, attribution="hard")
     assert result.shares.to_numpy() == pytest.approx(counts / 10)
 
 
@@ -248,7 +250,7 @@ def test_dictionary_shares_known_answer():
             "n_tokens": [6, 3, 5],
         }
     )
-    result = dictionary_shares(units)
+    result = dictionary_shares(units, scale="hits")
     assert result.method == "dictionary"
     shares = result.shares
     assert shares.loc["d/1", "biological"] == pytest.approx(2 / 3)
@@ -259,6 +261,31 @@ def test_dictionary_shares_known_answer():
     tidy = result.tidy()
     assert list(tidy.columns) == ["method", "doc_id", "unit_id", "domain", "share"]
     assert len(tidy) == 3 * 21
+
+
+def test_sentence_dictionary_shares_are_shares_of_the_words():
+    units = pd.DataFrame(
+        {
+            "doc_id": "d",
+            "unit_id": ["d/1", "d/2", "d/3"],
+            "text": ["Biosafety matters a great deal to us all. Trade too.",
+                     "Nothing here. Biosafety.", "The Party leads the army."],
+            "n_tokens": [10, 3, 5],
+        }
+    )
+    result = dictionary_shares(units)
+    assert result.params["scale"] == "sentences"
+    shares = result.shares
+    # 8 words in a biological sentence, 2 in an economic one (the hits alone say 1:1).
+    assert shares.loc["d/1", ["biological", "economic", OTHER]].tolist() == pytest.approx(
+        [0.8, 0.2, 0.0]
+    )
+    assert dictionary_shares(units, scale="hits").shares.loc["d/1", "biological"] == 0.5
+    assert shares.loc["d/2", ["biological", OTHER]].tolist() == pytest.approx([1 / 3, 2 / 3])
+    assert shares.loc["d/3", ["political", "military"]].tolist() == [0.5, 0.5]
+    assert result.params["n_hits"] == {"d/1": 2, "d/2": 1, "d/3": 2}
+    with pytest.raises(ConfigError, match="scale"):
+        dictionary_shares(units, scale="words")
 
 
 def test_domain_shares_shape_is_checked():
@@ -295,12 +322,20 @@ def example():
     units = ctm.read_corpus(CORPUS)
     corpus = build_corpus(units, cache_dir=False)
     lexicon = default_lexicon()
-    seeded = fit_seeds(corpus, lexicon, range(5))
+    dictionary = dictionary_shares(corpus, lexicon)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", ".*get no keyword topic", UserWarning)
+        keyatm = [
+            ctm.fit_keyatm(corpus, lexicon, random_state=seed, dictionary=dictionary)
+            for seed in range(5)
+        ]
     nmf = fit_nmf(corpus, 15, random_state=0)
+    lda = fit_lda(corpus, 15, random_state=0)
     methods = {
-        "dictionary": dictionary_shares(corpus, lexicon),
-        "seeded_lda": seeded,
-        "nmf_mapped": domain_shares(nmf, map_topics(nmf, lexicon), corpus, lexicon=lexicon),
+        "dictionary": dictionary,
+        "keyatm": keyatm,
+        "nmf_mapped": domain_shares(nmf, None, corpus, lexicon=lexicon, dictionary=dictionary),
+        "lda_mapped": domain_shares(lda, None, corpus, lexicon=lexicon, dictionary=dictionary),
     }
     return units, methods
 
@@ -321,7 +356,7 @@ def test_the_sections_are_what_the_tests_say_they_are(example):
     assert re.search(r"biosecurity", text[(NEWS, 0, 2)])
 
 
-@pytest.mark.parametrize("method", ["dictionary", "seeded_lda", "nmf_mapped"])
+@pytest.mark.parametrize("method", ["dictionary", "keyatm", "nmf_mapped", "lda_mapped"])
 def test_each_domain_peaks_where_the_article_discusses_it(example, method):
     _, methods = example
     share = shares_by_section(methods[method])

@@ -1,0 +1,155 @@
+"""The validation suite: every domain-share method against answers that do not come from it.
+
+(a) planted domains: generated documents with known shares (corpus_tm.synthetic);
+(b) facts about the UN General Debate corpus, each supported by a keyword count made without
+    the package (benchmarks/validation/un_facts.toml, count_un_facts.py);
+(c) a reader's domain for each sub-section of the example article, written down before any
+    output was looked at (benchmarks/validation/example_reading.toml);
+(d) the same top domain for five seeds.
+
+The numbers are reported in benchmarks/validation/REPORT.md (made by
+benchmarks/validation/run_validation.py with the same settings).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import corpus_tm as ctm
+from corpus_tm.synthetic import make_planted_corpus, planted_agreement
+from corpus_tm.validation import (
+    check_group_facts,
+    check_reading,
+    fit_methods,
+    load_reading,
+    method_tables,
+    seed_agreement,
+)
+
+VALIDATION = Path(__file__).resolve().parents[1] / "benchmarks" / "validation"
+ARTICLE = "qiushi-2020-08"
+PLANTED_DOMAINS = ["biological", "economic", "military", "cyber", "ecological"]
+#: Largest error of a planted section share (issue 11, 6a).
+TOLERANCE = {"dictionary": 0.05, "keyatm": 0.05, "nmf_mapped": 0.10, "lda_mapped": 0.10}
+
+
+# --- (a) planted domains --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def planted():
+    corpus_made = make_planted_corpus(random_state=1)
+    units = ctm.split_sections(corpus_made.documents).units
+    corpus = ctm.build_corpus(units, cache_dir=False)
+    methods = fit_methods(corpus, n_topics=8, random_state=1)
+    table = method_tables(methods, "section")
+    truth = corpus_made.truth[corpus_made.truth["label"] != "Closing"]
+    return planted_agreement(table, truth)
+
+
+@pytest.mark.parametrize("method", list(TOLERANCE))
+def test_planted_shares_are_recovered(planted, method):
+    sections = planted.sections[
+        (planted.sections["method"] == method)
+        & planted.sections["domain"].isin(PLANTED_DOMAINS)
+    ]
+    assert len(sections) == 120 * len(PLANTED_DOMAINS)
+    worst = sections.loc[sections["abs_error"].idxmax()]
+    assert worst["abs_error"] <= TOLERANCE[method], worst.to_dict()
+    # The order of the planted levels: mean estimate rises with the planted share.
+    for domain, rows in sections.groupby("domain"):
+        by_level = rows.groupby(rows["true_share"].round(2))["estimate"].mean()
+        assert by_level.is_monotonic_increasing, (method, domain, by_level.to_dict())
+        assert len(by_level) >= 4
+
+
+def test_planted_domains_that_are_absent_stay_near_zero(planted):
+    absent = planted.domains[~planted.domains["domain"].isin([*PLANTED_DOMAINS, "other"])]
+    assert (absent["max_abs_error"] <= 0.02).all(), absent.nlargest(3, "max_abs_error")
+
+
+# --- (c) the reader's domains of the example article ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_corpus(example_units):
+    return ctm.build_corpus(example_units, cache_dir=False)
+
+
+@pytest.fixture(scope="module")
+def example_by_seed(example_corpus):
+    return {
+        seed: method_tables(fit_methods(example_corpus, n_topics=15, random_state=seed), "section")
+        for seed in range(1, 6)
+    }
+
+
+def test_the_reading_was_written_before_the_outputs():
+    reading = load_reading(VALIDATION / "example_reading.toml")
+    assert len(reading) == 10
+    assert set(reading) == {"1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "3.4", "3.5"}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_every_method_names_the_readers_domain(example_by_seed, seed):
+    reading = load_reading(VALIDATION / "example_reading.toml")
+    result = check_reading(example_by_seed[seed], reading, doc_id=ARTICLE)
+    passed = result.groupby("method")["passed"].sum()
+    assert set(passed.index) == set(TOLERANCE)
+    assert (passed >= 8).all(), result[~result["passed"]].to_string()
+
+
+# --- (d) the same top domain for five seeds --------------------------------------------------
+
+
+def test_top_domains_do_not_depend_on_the_seed(example_by_seed):
+    per_method = {}
+    for method in TOLERANCE:
+        seeds = [t[t["method"] == method] for t in example_by_seed.values()]
+        agreement = seed_agreement(seeds)
+        per_method[method] = agreement["same"].mean()
+    assert min(per_method.values()) >= 0.8, per_method
+
+
+# --- (b) facts about the UN speeches, counted from keywords --------------------------------
+
+
+def _groups(doc_ids: list[str], facts: dict) -> dict:
+    parsed = {}
+    for doc_id in doc_ids:
+        match = re.fullmatch(r"([A-Z]{2,3})_\d+_(\d{4})", doc_id)
+        assert match, doc_id
+        parsed[doc_id] = (match.group(1), int(match.group(2)))
+
+    def select(spec: dict, exclude: list[str]) -> list[str]:
+        if spec.get("all_other"):
+            return [d for d in doc_ids if d not in exclude]
+        if "years" in spec:
+            return [d for d in doc_ids if parsed[d][1] in spec["years"]]
+        return [d for d in doc_ids if parsed[d][0] in spec["countries"]]
+
+    groups = {}
+    for fact_id, fact in facts.items():
+        higher = select(fact["higher"], [])
+        groups[fact_id] = (higher, select(fact["lower"], higher))
+    return groups
+
+
+@pytest.mark.slow
+def test_un_facts_hold_for_every_method(un_corpus_path):
+    facts = tomllib.loads((VALIDATION / "un_facts.toml").read_text(encoding="utf-8"))["facts"]
+    units = ctm.read_corpus(un_corpus_path)
+    corpus = ctm.build_corpus(units, cache_dir=False)
+    methods = fit_methods(corpus, n_topics=20, random_state=1, keyatm_iterations=300)
+    table = method_tables(methods, "document")
+    groups = _groups(sorted(set(units["doc_id"])), facts)
+    result = check_group_facts(table, facts, groups)
+    assert len(result) == 4 * len(facts)
+    failed = result[~result["passed"]]
+    assert failed.empty, failed.to_string()
+    assert np.isfinite(result["share_higher"]).all()

@@ -1,7 +1,8 @@
 """Command line: ``corpus-tm SUBCOMMAND`` (also ``python -m corpus_tm``).
 
 In: command-line arguments. Out: tidy tables printed to stdout, files written by the figures
-command. Errors a user can cause are printed as one line (no traceback) with exit status 2.
+command. Errors a user can cause are printed as one line (no traceback) with exit status 2;
+``figures --check`` exits with status 1 when the figures folder differs from a fresh build.
 """
 
 from __future__ import annotations
@@ -45,21 +46,46 @@ def _sections(args: argparse.Namespace) -> None:
         _print_table(sections.furniture)
 
 
-def _figures(args: argparse.Namespace) -> None:
+def _figures(args: argparse.Namespace) -> int:
     import time
 
     from corpus_tm.figures import make_figures
 
+    if args.check:
+        return _check_figures(args)
     start = time.perf_counter()
     manifest = make_figures(args.study, output=args.output, progress=not args.quiet)
     seconds = time.perf_counter() - start
     files = manifest["files"]
-    print(
-        f"wrote {len(files)} files and MANIFEST.json in {seconds:.1f} s "
-        f"(recommended k = {manifest['recommended_k']})"
-    )
+    print(f"wrote {len(files)} files and MANIFEST.json in {seconds:.1f} s")
+    print(f"LDA and NMF with k = {manifest['n_topics']}; the sweep recommends ", end="")
+    print(manifest["k_reason"])
     if args.verbose:
         _print_table(pd.DataFrame({"file": list(files), "sha256": list(files.values())}))
+    return 0
+
+
+def _check_figures(args: argparse.Namespace) -> int:
+    import time
+
+    from corpus_tm.figures import blas_kernels, check_figures
+    from corpus_tm.study import load_study
+
+    start = time.perf_counter()
+    study = load_study(args.study)
+    folder = args.output if args.output is not None else study.output_dir
+    differences = check_figures(study, against=folder, progress=not args.quiet)
+    seconds = time.perf_counter() - start
+    kernels = ", ".join(blas_kernels()) or "no BLAS library loaded"
+    if not differences:
+        print(f"{folder}: every file is what a fresh build makes ({seconds:.1f} s; {kernels})")
+        return 0
+    count = f"{len(differences)} files differ" if len(differences) > 1 else "1 file differs"
+    print(f"{folder}: {count} from a fresh build ({seconds:.1f} s; {kernels}):")
+    for difference in differences:
+        detail = f": {difference.detail}" if difference.detail else ""
+        print(f"  {difference.name} {difference.problem}{detail}")
+    return 1
 
 
 def _corpus_from(path: str, args: argparse.Namespace):
@@ -82,7 +108,7 @@ def _parse_ints(text: str) -> list[int]:
 
 
 def _sweep(args: argparse.Namespace) -> None:
-    from corpus_tm.evaluation import recommend_k, stability, sweep
+    from corpus_tm.evaluation import recommend_k, stability, sweep, sweep_resolution
 
     corpus = _corpus_from(args.path, args)
     runs = sweep(
@@ -94,9 +120,10 @@ def _sweep(args: argparse.Namespace) -> None:
         progress=not args.quiet,
     )
     stable = stability(runs)
-    recommendation = recommend_k(runs, stability_result=stable)
+    resolution = sweep_resolution(runs, corpus)
+    recommendation = recommend_k(runs, stability_result=stable, resolution=resolution)
     _print_table(recommendation.table.round(4))
-    print(f"\nrecommended k = {recommendation.k}")
+    print(f"\nrecommended k = {recommendation.k}\n{recommendation.reason}")
 
 
 def _topics(args: argparse.Namespace) -> None:
@@ -155,13 +182,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild every figure of a study (PNG, SVG, CSV data, MANIFEST.json)",
         description="Run a study file (TOML) and write its figures, the data behind each and "
         "MANIFEST.json into the study's figures folder. Built corpora and fitted "
-        "models are cached, so a second run is fast.",
+        "models are cached, so a second run is fast. With --check, rebuild from scratch "
+        "elsewhere and compare instead of writing: exit status 0 when every file has the "
+        "same bytes, 1 when some differ.",
     )
     figures.add_argument(
         "study", nargs="?", default="study.toml", help="study file (default: study.toml)"
     )
     figures.add_argument(
-        "--output", default=None, help="write here instead of the study's figures.output"
+        "--output",
+        default=None,
+        help="write here (with --check: compare with this folder) instead of the study's "
+        "figures.output",
+    )
+    figures.add_argument(
+        "--check",
+        action="store_true",
+        help="rebuild every figure into a temporary folder with a temporary cache (the output "
+        "folder and the study's cache are left alone), list the files that differ from the "
+        "output folder (for a CSV the largest absolute difference of its numbers) and exit "
+        "with status 1 if any differs, 0 if none",
     )
     figures.add_argument("--quiet", action="store_true", help="no progress bars")
     figures.add_argument("--verbose", action="store_true", help="list the files written")
@@ -207,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Errors a user can cause (:class:`~corpus_tm.errors.CorpusTmError`, and files or folders
     that cannot be read or written) are printed as one line with exit status 2; warnings are
-    printed as one line each.
+    printed as one line each. ``figures --check`` exits with status 1 when files differ.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -219,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = show_warning
-            args.handler(args)
+            status = args.handler(args)
     except CorpusTmError as exc:
         print(f"{prefix}: error: {exc}", file=sys.stderr)
         return 2
@@ -229,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{prefix}: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

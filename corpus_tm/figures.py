@@ -6,13 +6,34 @@ the study asks for), ``NAME.csv`` with the data drawn, and ``MANIFEST.json`` wit
 every file, the corpus hash, the study settings, the seeds and the package versions.
 
 Each figure is one function registered with :func:`register` that takes the results and
-returns the data to draw and a function that draws it; :func:`draw_figure` (which the notebooks
-call) and the figures command use the same functions. Rendered files are cached under the
-data, settings, versions and drawing code they come from, so a second run with nothing
-changed only checks and copies them. Files are written to a
-temporary file and moved into place, under a lock on the output folder, with settings that
-make the bytes the same on every run (Agg backend, fixed SVG hash salt, no dates in the
-metadata): with the versions in ``requirements-lock.txt`` a rebuild gives identical files.
+returns the data to draw and a function that draws a given table; :func:`draw_figure` (which
+the notebooks call) and the figures command use the same functions. Rendered files are cached
+under the data, settings, versions and drawing code they come from, so a second run with
+nothing changed only checks and copies them. Files are written to a temporary file and moved
+into place, under a lock on the output folder, with settings that make the bytes the same on
+every run (Agg backend, fixed SVG hash salt, no dates in the metadata): with the versions in
+``requirements-lock.txt`` a rebuild gives identical files.
+
+Precision: the data are rounded in one place, :func:`figure_data` (:func:`round_table`): shares
+and interval bounds (columns ``share``, ``lower``, ``upper``) to :data:`SHARE_DECIMALS` (3)
+decimal places, 0.1 percentage points, and every other float column to :data:`DECIMALS` (4)
+places. The figure is drawn from that rounded table, which is also what the CSV holds, and the
+section-share rows from which figures pick their domains are rounded the same way first. This
+makes the bytes independent of the processor: a BLAS library picks its kernel by processor
+(OpenBLAS: ``OPENBLAS_CORETYPE``), and the fitted numbers differ between kernels. Measured on
+the example study (Haswell, Katmai/Prescott, SkylakeX kernels): NMF, keyATM, the dictionary
+baseline and NMF's top-term weights in the last bits (below 1e-13); gensim LDA (``lda_mapped``
+shares, gensim's E-step stops at ``gamma_threshold``) by up to 1.6e-5, which at four decimal
+places turned a part's share of 0.2629508 (one kernel) and 0.2629496 (another) into 0.2630 and
+0.2629. Rounding cannot rule such a flip out, only make it rare: a value within the kernels'
+spread of a rounding boundary (half a unit in the last place kept) still flips, and
+``corpus-tm figures --check`` shows it as a largest difference of one unit in that place
+(0.001 for a share). Significant digits would not do: tiny shares (1e-5) differ between
+kernels in their fourth significant digit.
+
+Paths in ``MANIFEST.json`` are as the study file writes them, normalised but not resolved.
+:func:`check_figures` (``corpus-tm figures --check``) rebuilds from scratch elsewhere and
+compares.
 """
 
 from __future__ import annotations
@@ -23,7 +44,9 @@ import json
 import os
 import platform
 import tempfile
+import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -37,7 +60,9 @@ from corpus_tm.cache import atomic_write_bytes, fingerprint, load_entry, store_e
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.pipeline import StudyResults
 
-FigureFunction = Callable[[StudyResults], tuple[pd.DataFrame, Callable[[], Figure]]]
+FigureResult = tuple[pd.DataFrame, Callable[[pd.DataFrame], Figure]]
+"""The data to draw and a function that draws a table like it (it gets the rounded data)."""
+FigureFunction = Callable[[StudyResults], FigureResult]
 FIGURES: dict[str, FigureFunction] = {}
 
 COLUMN_WIDTH = 3.5  # inches: one column of a two-column paper
@@ -56,6 +81,11 @@ STYLE = {
     "savefig.bbox": "tight",
     "savefig.pad_inches": 0.05,
 }
+DECIMALS = 4
+"""Decimal places of the floats in the figures' data (CSV) and in what the figures draw."""
+SHARE_DECIMALS = 3
+"""Decimal places of shares and interval bounds (:data:`SHARE_COLUMNS`): 0.1 percentage points."""
+SHARE_COLUMNS = ("share", "lower", "upper")
 PACKAGES = (
     "corpus_tm",
     "gensim",
@@ -70,7 +100,11 @@ PACKAGES = (
 
 
 def register(name: str) -> Callable[[FigureFunction], FigureFunction]:
-    """Register a figure function under ``name`` (the file name without suffix)."""
+    """Register a figure function under ``name`` (the file name without suffix).
+
+    The function returns ``(data, draw)``; ``draw(table)`` must draw from ``table`` alone (it
+    is called with ``round_table(data)``), taking nothing numeric from the results.
+    """
 
     def decorate(function: FigureFunction) -> FigureFunction:
         FIGURES[name] = function
@@ -91,9 +125,31 @@ def _main_document(results: StudyResults) -> str:
     return doc_id
 
 
+def decimals(column: str) -> int:
+    """Decimal places a float column is rounded to (:data:`SHARE_DECIMALS` or :data:`DECIMALS`)."""
+    return SHARE_DECIMALS if column in SHARE_COLUMNS else DECIMALS
+
+
+def round_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` with every float column rounded to :func:`decimals` places.
+
+    Negative zeros become zeros, so a tiny negative number and a tiny positive one give the
+    same bytes. Rounding twice gives the same table as rounding once.
+    """
+    table = table.copy()
+    for column in table.columns:
+        if pd.api.types.is_float_dtype(table[column]):
+            table[column] = table[column].round(decimals(column)) + 0.0
+    return table
+
+
 def _rows(results: StudyResults, **equal: Any) -> pd.DataFrame:
-    """Rows of the section-shares table whose columns equal the given values (lists: isin)."""
-    shares = results.section_shares
+    """Rows of the section-shares table whose columns equal the given values (lists: isin).
+
+    The shares are rounded first (:func:`round_table`), so a choice made from them (which
+    domains to show) is the same on every BLAS kernel.
+    """
+    shares = round_table(results.section_shares)
     mask = np.ones(len(shares), dtype=bool)
     for column, value in equal.items():
         if isinstance(value, list):
@@ -114,11 +170,20 @@ def _main_method(results: StudyResults) -> str:
 
 def _method_title(method: str) -> str:
     return {
-        "seeded_lda": "seeded LDA",
-        "lda_mapped": "LDA, topics mapped to domains",
-        "nmf_mapped": "NMF, topics mapped to domains",
+        "keyatm": "keyword-assisted topic model (keyATM)",
+        "lda_mapped": "LDA, topics attributed to domains",
+        "nmf_mapped": "NMF, topics attributed to domains",
         "dictionary": "dictionary baseline",
     }.get(method, method)
+
+
+def _unresolved(results: StudyResults, method: str) -> list[str]:
+    """Domains the dictionary finds clearly that ``method`` left at about 0."""
+    table = results.unresolved
+    if table is None or table.empty:
+        return []
+    rows = table[(table["method"] == method) & ~table["resolved"].astype(bool)]
+    return rows["domain"].tolist()
 
 
 def _shown_domains(results: StudyResults, n: int = 10, method: str | None = None) -> list[str]:
@@ -136,18 +201,23 @@ def _figure(width: float, height: float, layout: str | None = "constrained") -> 
 
 
 @register("domain_heatmap")
-def domain_heatmap(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Figure]]:
+def domain_heatmap(results: StudyResults) -> FigureResult:
     """Sub-section x domain shares of the main document, with bootstrap intervals."""
     from corpus_tm.plotting import plot_section_heatmap
 
     doc_id, method = _main_document(results), _main_method(results)
     domains = _shown_domains(results, method=method)
     data = _rows(results, method=method, level="section", doc_id=doc_id, domain=domains)
-    n_rows = data["label"].nunique()
 
-    def draw() -> Figure:
-        figure = _figure(PAGE_WIDTH, 0.32 * n_rows + 1.3)
-        plot_section_heatmap(data, domains=domains, intervals=True, ax=figure.add_subplot())
+    def draw(table: pd.DataFrame) -> Figure:
+        figure = _figure(PAGE_WIDTH, 0.32 * table["label"].nunique() + 1.3)
+        plot_section_heatmap(
+            table,
+            domains=domains,
+            intervals=True,
+            unresolved=_unresolved(results, method),
+            ax=figure.add_subplot(),
+        )
         ci = int(100 * results.study["aggregation"]["ci"])
         figure.suptitle(
             f"Security domains by section of {doc_id}\n{_method_title(method)}; share of "
@@ -160,23 +230,23 @@ def domain_heatmap(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Fi
 
 
 @register("domain_bars")
-def domain_bars(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Figure]]:
+def domain_bars(results: StudyResults) -> FigureResult:
     """Domain shares per sub-section as stacked bars, every document."""
     from corpus_tm.plotting import plot_domain_bars
 
     method = _main_method(results)
     domains = [d for d in _shown_domains(results, 8, method=method) if d != "other"]
     data = _rows(results, method=method, level="section")
-    documents = data["doc_id"].unique().tolist()
-    heights = [data.loc[data["doc_id"] == d, "label"].nunique() for d in documents]
 
-    def draw() -> Figure:
+    def draw(table: pd.DataFrame) -> Figure:
+        documents = table["doc_id"].unique().tolist()
+        heights = [table.loc[table["doc_id"] == d, "label"].nunique() for d in documents]
         figure = _figure(PAGE_WIDTH, 0.2 * sum(heights) + 1.2 * len(documents) + 0.6)
         axes = figure.subplots(
             len(documents), 1, height_ratios=[h + 3 for h in heights], squeeze=False
         )[:, 0]
         for i, (ax, doc_id) in enumerate(zip(axes, documents, strict=True)):
-            plot_domain_bars(data, doc_id=doc_id, domains=domains, legend=i == 0, ax=ax)
+            plot_domain_bars(table, doc_id=doc_id, domains=domains, legend=i == 0, ax=ax)
             ax.set_title(doc_id, loc="left")
         return figure
 
@@ -184,7 +254,7 @@ def domain_bars(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Figur
 
 
 @register("domain_flow")
-def domain_flow(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Figure]]:
+def domain_flow(results: StudyResults) -> FigureResult:
     """Domain shares along the main document's sub-sections with bootstrap bands."""
     from corpus_tm.plotting import plot_domain_flow, top_domains
 
@@ -193,9 +263,9 @@ def domain_flow(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Figur
     domains = top_domains(data, 6)
     data = data[data["domain"].isin(domains)]
 
-    def draw() -> Figure:
+    def draw(table: pd.DataFrame) -> Figure:
         figure = _figure(PAGE_WIDTH, 2.8)
-        plot_domain_flow(data, domains=domains, ax=figure.add_subplot())
+        plot_domain_flow(table, domains=domains, ax=figure.add_subplot())
         figure.suptitle(
             f"How the domains flow through {doc_id} ({_method_title(method)}; "
             f"{int(100 * results.study['aggregation']['ci'])}% bootstrap "
@@ -208,38 +278,42 @@ def domain_flow(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Figur
 
 
 @register("top_terms")
-def top_terms(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Figure]]:
+def top_terms(results: StudyResults) -> FigureResult:
     """Top terms of the unseeded NMF topics, titled with their mapped domains."""
     from corpus_tm.plotting import plot_top_terms
 
     shares = results.domain_shares["nmf_mapped"]
     terms = shares.model.top_terms(8)
-    mapping = shares.mapping[["topic", "domain"]]
-    data = terms.merge(mapping, on="topic")
+    data = terms.merge(shares.mapping[["topic", "domain"]], on="topic", how="left")
     ncols = 4
     nrows = int(np.ceil(shares.model.n_topics / ncols))
 
-    def draw() -> Figure:
+    def draw(table: pd.DataFrame) -> Figure:
         figure = _figure(PAGE_WIDTH, 1.5 * nrows + 0.3)
         axes = figure.subplots(nrows, ncols, squeeze=False)
-        plot_top_terms(terms, mapping=mapping, n_terms=8, axes=axes)
+        mapping = table[["topic", "domain"]].drop_duplicates("topic").dropna()
+        plot_top_terms(table, mapping=mapping, n_terms=8, axes=axes)
         return figure
 
     return data, draw
 
 
 @register("k_choice")
-def k_choice(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Figure]]:
-    """Coherence, diversity and stability against k over the sweep's seeds."""
+def k_choice(results: StudyResults) -> FigureResult:
+    """Coherence, diversity, stability and domain resolution against k over the sweep's seeds."""
     from corpus_tm.plotting import plot_k_choice
 
     metrics = results.sweep_metrics
-    measures = [m for m in ("c_npmi", "c_v", "diversity", "stability") if m in metrics.columns]
+    measures = [
+        m
+        for m in ("c_npmi", "c_v", "diversity", "stability", "resolution")
+        if m in metrics.columns
+    ]
 
-    def draw() -> Figure:
+    def draw(table: pd.DataFrame) -> Figure:
         figure = _figure(PAGE_WIDTH, 2.0)
         axes = figure.subplots(1, len(measures), squeeze=False)
-        plot_k_choice(metrics, measures=measures, recommended=results.recommended_k, axes=axes)
+        plot_k_choice(table, measures=measures, recommended=results.recommended_k, axes=axes)
         figure.suptitle(
             f"Choice of k ({results.study['sweep']['method'].upper()}, "
             f"{len(results.study['sweep']['seeds'])} seeds; recommended k = "
@@ -252,8 +326,8 @@ def k_choice(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Figure]]
 
 
 @register("method_comparison")
-def method_comparison(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Figure]]:
-    """Seeded LDA, mapped LDA, mapped NMF and the dictionary baseline on the same parts."""
+def method_comparison(results: StudyResults) -> FigureResult:
+    """keyATM, LDA, NMF and the dictionary baseline on the same parts."""
     from corpus_tm.plotting import plot_method_comparison
 
     doc_id = _main_document(results)
@@ -261,17 +335,17 @@ def method_comparison(results: StudyResults) -> tuple[pd.DataFrame, Callable[[],
     data = _rows(results, level="part", doc_id=doc_id, domain=domains)
     methods = list(results.domain_shares)
 
-    def draw() -> Figure:
-        figure = _figure(PAGE_WIDTH, 0.3 * data["label"].nunique() + 1.6)
+    def draw(table: pd.DataFrame) -> Figure:
+        figure = _figure(PAGE_WIDTH, 0.3 * table["label"].nunique() + 1.6)
         axes = figure.subplots(1, len(methods), sharey=True, squeeze=False)
-        plot_method_comparison(data, methods=methods, domains=domains, axes=axes)
+        plot_method_comparison(table, methods=methods, domains=domains, axes=axes)
         return figure
 
     return data, draw
 
 
 @register("topic_mapping")
-def topic_mapping(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Figure]]:
+def topic_mapping(results: StudyResults) -> FigureResult:
     """The NMF topic-to-domain mapping table."""
     from corpus_tm.plotting import plot_mapping_table
 
@@ -283,9 +357,9 @@ def topic_mapping(results: StudyResults) -> tuple[pd.DataFrame, Callable[[], Fig
     ]
     data = mapping[columns]
 
-    def draw() -> Figure:
-        figure = _figure(PAGE_WIDTH, 0.22 * len(data) + 0.5, layout=None)
-        plot_mapping_table(data, ax=figure.add_subplot())
+    def draw(table: pd.DataFrame) -> Figure:
+        figure = _figure(PAGE_WIDTH, 0.22 * len(table) + 0.5, layout=None)
+        plot_mapping_table(table, ax=figure.add_subplot())
         return figure
 
     return data, draw
@@ -308,13 +382,22 @@ def figure_bytes(figure: Figure, fmt: str, *, dpi: int = 200) -> bytes:
     return buffer.getvalue()
 
 
+def _format_float(value: float) -> str:
+    """The shortest decimal of ``value`` with at most :data:`DECIMALS` places (1, 0.25, 0).
+
+    After :func:`round_table` this is the rounded value itself."""
+    return np.format_float_positional(value, precision=DECIMALS, unique=True, trim="-")
+
+
 def table_bytes(table: pd.DataFrame) -> bytes:
-    """A table as CSV bytes: fixed float format and line ends, lists joined with ``;``."""
-    table = table.copy()
+    """A table as CSV bytes: floats rounded (:func:`round_table`), fixed line ends, lists
+    joined with ``;``."""
+    table = round_table(table)
     for column in table.columns:
         if table[column].map(lambda v: isinstance(v, list | tuple | np.ndarray)).any():
             table[column] = table[column].map(lambda v: "; ".join(map(str, v)))
-    return table.to_csv(index=False, float_format="%.6g", lineterminator="\n").encode("utf-8")
+    csv = table.to_csv(index=False, float_format=_format_float, lineterminator="\n")
+    return csv.encode("utf-8")
 
 
 def _sha256(data: bytes) -> str:
@@ -343,17 +426,48 @@ def corpus_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _relative_settings(results: StudyResults) -> dict[str, Any]:
-    """The study settings that shape the outputs, with paths relative to the study file.
+_PATH_SETTINGS = (("corpus", "path"), ("figures", "output"), ("domains", "lexicon"))
 
+
+def _written_paths(study: Any) -> dict[tuple[str, str], str]:
+    """The path settings as the study file writes them (or their defaults), unresolved."""
+    from corpus_tm.study import SCHEMA
+
+    try:
+        written = tomllib.loads(study.path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        written = {}
+    paths = {}
+    for section, key in _PATH_SETTINGS:
+        table = written.get(section)
+        value = table.get(key) if isinstance(table, dict) else None
+        value = value if isinstance(value, str) else SCHEMA[section][key][1]
+        if isinstance(value, str):
+            paths[(section, key)] = value
+    return paths
+
+
+def _relative_settings(study: Any) -> dict[str, Any]:
+    """The study settings that shape the outputs, with paths as the study file writes them.
+
+    A relative path is given as written, normalised lexically (``os.path.normpath``: ``./a/``
+    is ``a``), not resolved, so a symlink on the way (``../shared`` linking elsewhere) does not
+    show; an absolute path stays absolute. A path setting changed after the study was read
+    (so no longer what the file says) is given relative to the study's folder.
     ``[run]`` (processes, cache folder) is left out: it changes how fast, not what.
     """
-    base = results.study.path.parent
-    settings = json.loads(json.dumps(results.study.settings))
+    base = study.path.parent
+    written = _written_paths(study)
+    settings = json.loads(json.dumps(study.settings))
     settings.pop("run", None)
-    for section, key in (("corpus", "path"), ("figures", "output"), ("domains", "lexicon")):
+    for section, key in _PATH_SETTINGS:
         value = settings[section][key]
-        if value and value != "default":
+        if not value or value == "default":
+            continue
+        text = written.get((section, key))
+        if text is not None and str((base / text).resolve()) == value:
+            settings[section][key] = Path(os.path.normpath(text)).as_posix()
+        else:
             settings[section][key] = Path(os.path.relpath(value, base)).as_posix()
     return settings
 
@@ -399,12 +513,24 @@ def draw_figure(results: StudyResults, name: str) -> tuple[Figure, pd.DataFrame]
     data : pandas.DataFrame
         The data drawn (what the figures command writes as CSV).
     """
+    data, draw = figure_data(results, name)
+    with mpl.rc_context(STYLE):
+        figure = draw()
+    return figure, data
+
+
+def figure_data(results: StudyResults, name: str) -> tuple[pd.DataFrame, Callable[[], Figure]]:
+    """The data of one registered figure, rounded, and a function that draws exactly it.
+
+    This is the one place where the data are rounded (:func:`round_table`) before they are
+    written as CSV and drawn, so that both are the same on every BLAS kernel.
+    """
     if name not in FIGURES:
         raise ConfigError(f"no figure {name!r}; known: {', '.join(FIGURES)}.")
     with mpl.rc_context(STYLE):
-        data, draw = FIGURES[name](results)
-        figure = draw()
-    return figure, data
+        table, draw = FIGURES[name](results)
+    data = round_table(table)
+    return data, lambda: draw(data)
 
 
 def write_figures(
@@ -459,8 +585,7 @@ def write_figures(
     files: dict[str, str] = {}
     code = _code_hash()
     for name in tqdm(names, desc="figures", disable=progress is False, leave=False):
-        with mpl.rc_context(STYLE):
-            data, draw = FIGURES[name](results)
+        data, draw = figure_data(results, name)
         csv = table_bytes(data)
         key = fingerprint(
             "figure",
@@ -469,8 +594,9 @@ def write_figures(
             code,
             formats,
             study["figures"]["dpi"],
-            _relative_settings(results),
+            _relative_settings(study),
             results.recommended_k,
+            results.n_topics,
             package_versions(),
         )
         rendered = _cached_renders(study.cache_dir, key, formats)
@@ -493,12 +619,14 @@ def write_figures(
         "corpus_hash": corpus_hash(study.corpus_path),
         "corpus_fingerprint": results.corpus.fingerprint,
         "recommended_k": results.recommended_k,
+        "n_topics": results.n_topics,
+        "k_reason": results.k_reason,
         "seeds": {
             "models": study["models"]["random_state"],
             "sweep": study["sweep"]["seeds"],
             "bootstrap": study["aggregation"]["random_state"],
         },
-        "settings": _relative_settings(results),
+        "settings": _relative_settings(study),
         "versions": package_versions(),
         "files": dict(sorted(files.items())),
     }
@@ -566,3 +694,172 @@ def make_figures(
 
 
 LOCK_NAME = ".corpus-tm.lock"
+
+
+# --------------------------------------------------------------------------------------------
+# checking
+
+
+@dataclass(frozen=True)
+class FileDifference:
+    """One file where a fresh build and an output folder disagree.
+
+    Attributes
+    ----------
+    name : str
+        File name in the output folder.
+    problem : str
+        ``"differs"``, ``"missing"`` (the build makes it, the folder lacks it) or ``"extra"``
+        (in the folder, not made by the build).
+    detail : str
+        What differs: for a CSV the largest absolute numeric difference and the cells that
+        differ, for ``MANIFEST.json`` the keys.
+    max_abs_diff : float or None
+        For a CSV of the same shape: the largest absolute difference of its numbers.
+    """
+
+    name: str
+    problem: str
+    detail: str = ""
+    max_abs_diff: float | None = None
+
+
+def _csv_difference(new: bytes, old: bytes) -> tuple[str, float | None]:
+    """Describe how two CSV files differ: shape, largest numeric difference, other cells."""
+    try:
+        a = pd.read_csv(io.BytesIO(new), keep_default_na=False, na_values=[""])
+        b = pd.read_csv(io.BytesIO(old), keep_default_na=False, na_values=[""])
+    except (ValueError, pd.errors.ParserError) as exc:
+        return f"not readable as CSV ({exc})", None
+    if list(a.columns) != list(b.columns):
+        return f"columns differ: {', '.join(b.columns)} -> {', '.join(a.columns)}", None
+    if len(a) != len(b):
+        return f"{len(b)} rows -> {len(a)} rows", None
+    largest = 0.0
+    numeric_cells = other_cells = numbers = 0
+    where = ""
+    for column in a.columns:
+        x, y = a[column], b[column]
+        if pd.api.types.is_numeric_dtype(x) and pd.api.types.is_numeric_dtype(y):
+            xv, yv = x.to_numpy(dtype=float), y.to_numpy(dtype=float)
+            same = (xv == yv) | (np.isnan(xv) & np.isnan(yv))
+            numbers += len(xv)
+            numeric_cells += int((~same).sum())
+            gaps = np.where(same, 0.0, np.abs(xv - yv))
+            gaps = np.where(np.isnan(gaps), np.inf, gaps)  # a number against an empty cell
+            if len(gaps) and gaps.max() > largest:
+                row = int(gaps.argmax())
+                largest = float(gaps.max())
+                where = f" ({column}, row {row + 1}: {yv[row]:g} -> {xv[row]:g})"
+        else:
+            both = x.notna() & y.notna()
+            unequal = (x.isna() != y.isna()) | (both & (x.astype(str) != y.astype(str)))
+            other_cells += int(unequal.sum())
+    parts = [f"largest absolute difference {largest:.3g}{where}" if numeric_cells else ""]
+    if numeric_cells:
+        parts.append(f"{numeric_cells} of {numbers} numbers differ")
+    if other_cells:
+        parts.append(f"{other_cells} text cells differ")
+    if not numeric_cells and not other_cells:
+        parts.append("same values, other bytes (formatting or line ends)")
+    return "; ".join(p for p in parts if p), (largest if numeric_cells else 0.0)
+
+
+def _manifest_difference(new: bytes, old: bytes) -> str:
+    try:
+        a, b = json.loads(new), json.loads(old)
+    except ValueError:
+        return "not readable as JSON"
+    keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    if "files" in keys:
+        files = sorted(
+            f
+            for f in set(a["files"]) | set(b.get("files", {}))
+            if a["files"].get(f) != b.get("files", {}).get(f)
+        )
+        keys[keys.index("files")] = f"files ({len(files)})"
+    if "versions" in keys:
+        changed = sorted(
+            f"{p} {b.get('versions', {}).get(p)} -> {v}"
+            for p, v in a["versions"].items()
+            if b.get("versions", {}).get(p) != v
+        )
+        keys[keys.index("versions")] = f"versions ({', '.join(changed)})"
+    return "keys differ: " + ", ".join(keys) if keys else "same content, other bytes"
+
+
+def blas_kernels() -> list[str]:
+    """The BLAS libraries loaded and the kernel each picked, e.g. ``openblas Haswell``."""
+    from threadpoolctl import threadpool_info
+
+    return [
+        f"{info['internal_api']} {info.get('architecture') or '?'}"
+        for info in threadpool_info()
+        if info.get("user_api") == "blas"
+    ]
+
+
+def check_figures(
+    study: str | os.PathLike[str] | Any,
+    *,
+    against: str | os.PathLike[str] | None = None,
+    progress: bool | None = None,
+) -> list[FileDifference]:
+    """Rebuild a study's figures from scratch and compare them with an output folder.
+
+    The build goes into a temporary folder with a temporary cache: the output folder and the
+    study's cache are neither read nor written.
+
+    Parameters
+    ----------
+    study : path-like or Study
+        The study file (or a loaded study; it is not changed).
+    against : path-like, optional
+        The folder to compare with (default: the study's ``figures.output``).
+    progress : bool, optional
+        Show progress bars.
+
+    Returns
+    -------
+    list of FileDifference
+        Empty when every file has the same bytes.
+    """
+    import copy
+
+    from corpus_tm.study import Study, load_study
+
+    study = study if isinstance(study, Study) else load_study(study)
+    folder = Path(against) if against is not None else study.output_dir
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no figures folder to compare with.")
+    with tempfile.TemporaryDirectory(prefix="corpus-tm-check-") as scratch:
+        settings = copy.deepcopy(study.settings)
+        settings["run"]["cache_dir"] = str(Path(scratch) / "cache")
+        fresh = Path(scratch) / "figures"
+        manifest = make_figures(
+            Study(path=study.path, settings=settings), output=fresh, progress=progress
+        )
+        made = [*manifest["files"], "MANIFEST.json"]
+        differences = []
+        for name in sorted(made):
+            new = (fresh / name).read_bytes()
+            old_path = folder / name
+            if not old_path.is_file():
+                differences.append(FileDifference(name, "missing"))
+                continue
+            old = old_path.read_bytes()
+            if new == old:
+                continue
+            largest = None
+            if name.endswith(".csv"):
+                detail, largest = _csv_difference(new, old)
+            elif name == "MANIFEST.json":
+                detail = _manifest_difference(new, old)
+            else:
+                detail = f"{len(old):,} bytes -> {len(new):,} bytes"
+            differences.append(FileDifference(name, "differs", detail, largest))
+    suffixes = {".csv", ".json", *(f".{fmt}" for fmt in ("png", "svg", "pdf"))}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix in suffixes and path.name not in made:
+            differences.append(FileDifference(path.name, "extra", "not made by the build"))
+    return differences

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from corpus_tm.errors import ConfigError
@@ -198,6 +199,7 @@ def plot_section_heatmap(
     vmax: float | None = None,
     label_width: int = 28,
     colorbar: bool = True,
+    unresolved: Sequence[str] = (),
     ax: Axes | None = None,
 ) -> Axes:
     """Sections (rows, in document order) by domains (columns), coloured by share.
@@ -223,6 +225,9 @@ def plot_section_heatmap(
         Section labels longer than this are wrapped.
     colorbar : bool, default True
         Draw a colour bar.
+    unresolved : sequence of str, default ()
+        Domains the method did not resolve (:func:`corpus_tm.unresolved_domains`): their
+        column is hatched grey and says "n.r." instead of showing a 0 that is no finding.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; the current Axes by default.
 
@@ -233,6 +238,9 @@ def plot_section_heatmap(
     ax = ax if ax is not None else plt.gca()
     selected = _select(shares, method=method, doc_id=doc_id, level=level)
     table = _wide(selected, domains)
+    not_resolved = [table.columns.get_loc(d) for d in unresolved if d in table.columns]
+    for col in not_resolved:
+        table.iloc[:, col] = np.nan
     values = table.to_numpy(dtype=float)
     top = vmax if vmax is not None else float(np.nanmax(values)) or 1.0
     image = ax.imshow(values, cmap=cmap, vmin=0.0, vmax=top, aspect="auto")
@@ -245,6 +253,19 @@ def plot_section_heatmap(
     )
     ax.set_yticks(range(table.shape[0]), [_wrap(label, label_width) for label in table.index])
     ax.tick_params(length=0)
+    for col in not_resolved:
+        ax.add_patch(
+            Rectangle(
+                (col - 0.5, -0.5),
+                1.0,
+                table.shape[0],
+                facecolor="0.9",
+                edgecolor="0.6",
+                hatch="///",
+                linewidth=0.0,
+            )
+        )
+        ax.text(col, -0.6, "n.r.", ha="center", va="bottom", fontsize="x-small", color="0.3")
     if annotate:
         lower = _wide(selected, list(table.columns), "lower").to_numpy() if intervals else None
         upper = _wide(selected, list(table.columns), "upper").to_numpy() if intervals else None
@@ -486,6 +507,16 @@ def plot_top_terms(
     return np.asarray(axes)
 
 
+_MEASURE_TITLES = {
+    "c_v": "coherence (c_v)",
+    "c_npmi": "coherence (NPMI)",
+    "u_mass": "coherence (UMass)",
+    "diversity": "topic diversity",
+    "stability": "stability over seeds",
+    "resolution": "domains resolved",
+}
+
+
 def plot_k_choice(
     metrics: pd.DataFrame,
     *,
@@ -535,7 +566,8 @@ def plot_k_choice(
         ax.set_xlabel("number of topics k")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.ticklabel_format(axis="y", useOffset=False)
-        ax.set_title(measure.replace("_", " "), fontsize="small", loc="left")
+        ax.set_title(_MEASURE_TITLES.get(measure, measure.replace("_", " ")), fontsize="small",
+                     loc="left")
         ax.spines[["top", "right"]].set_visible(False)
     return np.asarray(axes)
 

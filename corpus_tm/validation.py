@@ -71,6 +71,7 @@ def fit_methods(
     -------
     dict of str to DomainShares
         ``dictionary``, ``keyatm``, ``nmf_mapped`` and ``lda_mapped`` (soft attribution).
+        NMF gets up to 5,000 iterations, so that no fit is judged before it converged.
     """
     import warnings
 
@@ -90,7 +91,7 @@ def fit_methods(
             dictionary=dictionary,
             progress=False,
         )
-    nmf = fit_nmf(corpus, n_topics, random_state=random_state)
+    nmf = fit_nmf(corpus, n_topics, random_state=random_state, max_iter=5000)
     lda = fit_lda(corpus, n_topics, random_state=random_state)
     return {
         "dictionary": dictionary,

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
 import pytest
 from filelock import FileLock
 
 import corpus_tm as ctm
-from corpus_tm import figures
+from corpus_tm import cli, figures
 from corpus_tm.study import load_study
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,10 +34,17 @@ def study_with_tmp_cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def first_build(study_with_tmp_cache, tmp_path_factory):
     output = tmp_path_factory.mktemp("figures")
-    # a cold run also warns that most domains have too few seed terms for a seeded topic
-    with pytest.warns(UserWarning, match="fewer than 5"):
+    # a cold run also warns that some domains have too few seed terms for a seeded topic
+    with pytest.warns(UserWarning, match="fewer than"):
         manifest = ctm.make_figures(study_with_tmp_cache, output=output, progress=False)
     return output, manifest
+
+
+@pytest.fixture(scope="module")
+def cached_results(first_build, study_with_tmp_cache):
+    """The study's results, from the cache the first build filled."""
+    with pytest.warns(ctm.SmallSampleWarning):
+        return ctm.run_study(study_with_tmp_cache, progress=False)
 
 
 def _sha(path: Path) -> str:
@@ -142,5 +154,186 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path):
     bad_study.write_text('corpus.path = "x"\nmodels.n_topics = "many"\n', encoding="utf-8")
     result = _cli("figures", str(bad_study))
     assert result.returncode == 2
-    assert "models.n_topics must be int" in result.stderr
+    assert "models.n_topics must be" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_round_table_rounds_floats_only_and_once():
+    table = pd.DataFrame(
+        {
+            "share": [0.123456, -0.0001, 1e-7, np.nan, 2.0],
+            "weight": [0.123456, 0.01774, 0.01736, 1.0, -2.43406],
+            "n": [1, 2, 3, 4, 5],
+            "label": ["a", "b", "c", "d", "e"],
+        }
+    )
+    rounded = figures.round_table(table)
+    assert rounded["share"].tolist()[:3] == [0.123, 0.0, 0.0]  # 0.1 percentage points
+    assert rounded["weight"].tolist() == [0.1235, 0.0177, 0.0174, 1.0, -2.4341]
+    assert not np.signbit(rounded["share"].to_numpy()[1])  # no "-0" in a CSV
+    assert rounded["n"].tolist() == [1, 2, 3, 4, 5]
+    assert rounded["n"].dtype == table["n"].dtype
+    pd.testing.assert_frame_equal(figures.round_table(rounded), rounded)
+    assert figures.table_bytes(table) == (
+        b"share,weight,n,label\n0.123,0.1235,1,a\n0,0.0177,2,b\n0,0.0174,3,c\n,1,4,d\n"
+        b"2,-2.4341,5,e\n"
+    )
+    # numbers that differ in the last bits give the same bytes
+    nudged = table.assign(share=table["share"] * (1 + 1e-12))
+    assert not nudged["share"].equals(table["share"])
+    assert figures.table_bytes(nudged) == figures.table_bytes(table)
+
+
+def _nudge(table: pd.DataFrame) -> pd.DataFrame:
+    """Every float one step (ulp) up, as another BLAS kernel might compute it; numbers that
+    lie exactly on a rounding boundary (such as 1/32 = 0.03125) are left as they are."""
+    table = table.copy()
+    for column in table.columns:
+        if pd.api.types.is_float_dtype(table[column]):
+            x = table[column].to_numpy(dtype=float)
+            scaled = np.abs(x) * 10 ** figures.decimals(column)
+            off_boundary = np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6
+            table[column] = np.where(off_boundary, np.nextafter(x, np.inf), x)
+    return table
+
+
+@pytest.mark.slow
+def test_every_figure_draws_the_rounded_data(cached_results):
+    """Numbers one ulp off (another processor's BLAS) change neither a CSV nor a figure.
+
+    The figure functions take the section shares, the sweep metrics and the NMF model's top
+    terms and mapping from the results; all of them are nudged here.
+    """
+    results = cached_results
+    nmf = results.domain_shares["nmf_mapped"]
+    model = SimpleNamespace(
+        n_topics=nmf.model.n_topics, top_terms=lambda n: _nudge(nmf.model.top_terms(n))
+    )
+    nudged = dataclasses.replace(
+        results,
+        section_shares=_nudge(results.section_shares),
+        sweep_metrics=_nudge(results.sweep_metrics),
+        domain_shares={
+            **results.domain_shares,
+            "nmf_mapped": SimpleNamespace(model=model, mapping=_nudge(nmf.mapping)),
+        },
+    )
+    assert not nudged.section_shares.equals(results.section_shares)
+    for name in figures.FIGURES:
+        drawn = []
+        for variant in (results, nudged):
+            figure, data = figures.draw_figure(variant, name)
+            drawn.append((figures.table_bytes(data), figures.figure_bytes(figure, "svg")))
+        assert drawn[0][0] == drawn[1][0], f"{name}.csv"
+        assert drawn[0][1] == drawn[1][1], f"{name}.svg"
+        pd.testing.assert_frame_equal(data, figures.round_table(data))
+
+
+def test_manifest_paths_are_as_the_study_writes_them(tmp_path, example_corpus_path):
+    """A symlink on the way (../shared linking elsewhere) does not show in the manifest."""
+    (tmp_path / "shared").symlink_to(example_corpus_path.parent, target_is_directory=True)
+    (tmp_path / "project").mkdir()
+    study_file = tmp_path / "project" / "study.toml"
+    study_file.write_text(
+        '[corpus]\npath = "../shared/corpus"\n[figures]\noutput = "./out/figures/"\n',
+        encoding="utf-8",
+    )
+    study = load_study(study_file)
+    settings = figures._relative_settings(study)
+    assert settings["corpus"]["path"] == "../shared/corpus"
+    assert settings["figures"]["output"] == "out/figures"
+    assert settings["domains"]["lexicon"] == "default"
+    assert "run" not in settings
+    # a setting changed after reading is no longer what the file says: relative to the study
+    study.settings["figures"]["output"] = str(tmp_path / "project" / "elsewhere")
+    assert figures._relative_settings(study)["figures"]["output"] == "elsewhere"
+
+
+def test_check_lists_what_differs(tmp_path, monkeypatch, capsys):
+    """--check builds elsewhere with its own cache and names every file that differs."""
+    study_file = REPO / "study.toml"
+    study = load_study(study_file)
+    built = {
+        "a.csv": b"domain,runner_up,share,n\npolitical,,0.5,3\neconomic,social,0.25,4\n",
+        "a.svg": b"<svg/>",
+        "MANIFEST.json": json.dumps({"files": {"a.csv": "x"}, "study": "s"}).encode(),
+    }
+
+    def fake_make_figures(study_arg, *, output, progress=None):
+        assert Path(output).parent == Path(study_arg.cache_dir).parent  # one scratch folder
+        assert Path(output) != study.output_dir
+        assert study_arg.cache_dir != study.cache_dir
+        for name, payload in built.items():
+            (Path(output) / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(output) / name).write_bytes(payload)
+        return {"files": {"a.csv": "x", "a.svg": "y"}}
+
+    monkeypatch.setattr(figures, "make_figures", fake_make_figures)
+    folder = tmp_path / "committed"
+    folder.mkdir()
+    for name, payload in built.items():
+        (folder / name).write_bytes(payload)
+    (folder / ".corpus-tm.lock").write_bytes(b"")
+    argv = ["figures", "--check", "--output", str(folder), "--quiet", str(study_file)]
+    assert cli.main(argv) == 0
+    assert "every file is what a fresh build makes" in capsys.readouterr().out
+
+    changed = b"domain,runner_up,share,n\npolitical,,0.501,3\neconomic,social,0.25,4\n"
+    (folder / "a.csv").write_bytes(changed)
+    (folder / "a.svg").unlink()
+    (folder / "MANIFEST.json").write_bytes(json.dumps({"files": {}, "study": "s"}).encode())
+    (folder / "old.png").write_bytes(b"")
+    assert cli.main(argv) == 1
+    out = capsys.readouterr().out
+    assert "4 files differ" in out
+    assert "a.csv differs: largest absolute difference 0.001 (share, row 1" in out
+    assert "1 of 4 numbers differ" in out
+    assert "text cells" not in out  # an empty cell on both sides is no difference
+    assert "a.svg missing" in out
+    assert "MANIFEST.json differs: keys differ: files (1)" in out
+    assert "old.png extra" in out
+    assert ".corpus-tm.lock" not in out
+    differences = figures.check_figures(study, against=folder, progress=False)
+    assert [d.max_abs_diff for d in differences if d.name == "a.csv"] == [pytest.approx(1e-3)]
+
+
+KERNELS = ("Haswell", "Prescott", "SkylakeX")  # OPENBLAS_CORETYPE values; Prescott is "Katmai"
+
+
+def _kernel_of(coretype: str | None) -> str:
+    """The OpenBLAS kernel a fresh process picks with OPENBLAS_CORETYPE set to ``coretype``."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    if coretype:
+        env["OPENBLAS_CORETYPE"] = coretype
+    code = "import numpy; from corpus_tm.figures import blas_kernels; print(blas_kernels())"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    return result.stdout.strip()
+
+
+@pytest.mark.slow
+def test_figures_are_the_same_bytes_on_every_blas_kernel(first_build):
+    """Cold builds under three OpenBLAS kernels give the bytes of this process's build.
+
+    Each ``corpus-tm figures --check`` builds from an empty cache of its own. The kernel of
+    this process (the reference build) is not built again.
+    """
+    reference, _ = first_build
+    here = _kernel_of(os.environ.get("OPENBLAS_CORETYPE"))
+    kernels = {coretype: _kernel_of(coretype) for coretype in KERNELS}
+    assert len({here, *kernels.values()}) >= 3, f"OpenBLAS ignored OPENBLAS_CORETYPE: {kernels}"
+    for coretype, kernel in kernels.items():
+        if kernel == here:
+            continue
+        env = {**os.environ, "OPENBLAS_CORETYPE": coretype, "MPLBACKEND": "Agg"}
+        command = ["figures", "--check", "--quiet", "--output", str(reference), "study.toml"]
+        result = subprocess.run(
+            [sys.executable, "-m", "corpus_tm", *command],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=env,
+            check=False,
+        )
+        assert result.returncode == 0, f"{coretype} ({kernel}):\n{result.stdout}{result.stderr}"

@@ -32,6 +32,19 @@ def _shares(method="seeded_lda", seed=0):
     return pd.DataFrame(rows)
 
 
+def test_heatmap_marks_domains_a_method_did_not_resolve():
+    shares = _shares()
+    _, ax = plt.subplots()
+    plotting.plot_section_heatmap(shares, unresolved=["economic", "cyber"], ax=ax)
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("n.r.") == 1  # cyber is not drawn at all
+    assert len(texts) == len(LABELS) * (len(DOMAINS) - 1) + 1
+    image = np.ma.getdata(ax.get_images()[0].get_array())
+    assert np.isnan(image[:, DOMAINS.index("economic")]).all()
+    assert not np.isnan(image[:, DOMAINS.index("political")]).any()
+    assert any(p.get_hatch() == "///" for p in ax.patches)
+
+
 def test_domain_colors_are_fixed_distinct_and_grey_for_other():
     colors = plotting.domain_colors()
     assert len(set(colors.values())) == len(colors) == 21

@@ -40,7 +40,7 @@ def test_paths_are_relative_to_the_study_file(tmp_path):
     [
         ('corpus.path = "x"\n[model]\nn_topics = 3\n', r"unknown section \[model\]"),
         ('corpus.path = "x"\nmodels.n_topic = 3\n', r"unknown key models\.n_topic"),
-        ('corpus.path = "x"\nmodels.n_topics = "eight"\n', r"models\.n_topics must be int"),
+        ('corpus.path = "x"\nmodels.n_topics = "eight"\n', r"models\.n_topics must be an integer"),
         ('corpus.path = "x"\nmodels.n_topics = true\n', r"models\.n_topics must be int"),
         ('corpus.path = "x"\nsweep.seeds = [1, "2"]\n', r"sweep\.seeds must be a non-empty"),
         ('corpus.path = "x"\naggregation.ci = "high"\n', r"must be float"),

@@ -79,7 +79,7 @@ def un_facts() -> pd.DataFrame:
     units = ctm.read_corpus(SHARED / "corpora" / "un-general-debate-2020-2024" / "texts")
     corpus = ctm.build_corpus(units, cache_dir=False)
     table = method_tables(
-        fit_methods(corpus, n_topics=20, random_state=1, keyatm_iterations=300), "document"
+        fit_methods(corpus, n_topics=100, random_state=1, keyatm_iterations=300), "document"
     )
     parsed = {d: re.fullmatch(r"([A-Z]{2,3})_\d+_(\d{4})", d) for d in table["doc_id"].unique()}
     country = {d: m.group(1) for d, m in parsed.items()}

@@ -173,6 +173,7 @@ def _groups(doc_ids: list[str], facts: dict) -> dict:
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:.*have no part or sub-section headings")
 def test_un_facts_hold_for_every_method(un_corpus_path):
     # 100 topics: with 20, NMF and LDA spread the small domains over broad topics and each
     # misses one fact (NMF social 0.98x, LDA artificial intelligence 0.995x; 50 topics: NMF AI

@@ -84,6 +84,7 @@ from corpus_tm.preprocessing import (
 from corpus_tm.sectioning import (
     HeadingPattern,
     SectioningRules,
+    SectioningWarning,
     Sections,
     read_corpus,
     sections_table,
@@ -118,6 +119,7 @@ __all__ = [
     "PlantedCorpus",
     "PreprocessSettings",
     "SectioningRules",
+    "SectioningWarning",
     "Sections",
     "SmallSampleWarning",
     "Study",

@@ -2,7 +2,8 @@
 
 In: command-line arguments. Out: tidy tables printed to stdout, files written by the figures
 command. Errors a user can cause are printed as one line (no traceback) with exit status 2;
-``figures --check`` exits with status 1 when the figures folder differs from a fresh build.
+``figures --check`` exits with status 1 when the figures folder differs from a fresh build,
+``sections --check`` when part numbers have gaps, repeats or are out of order.
 """
 
 from __future__ import annotations
@@ -31,11 +32,16 @@ def _print_table(table: pd.DataFrame) -> None:
         print(table.to_string(index=False))
 
 
-def _sections(args: argparse.Namespace) -> None:
+def _sections(args: argparse.Namespace) -> int:
     from corpus_tm.loading import load_documents
-    from corpus_tm.sectioning import sections_table, split_sections
+    from corpus_tm.sectioning import SectioningWarning, sections_table, split_sections
 
     documents = load_documents(args.path, encoding=args.encoding)
+    if args.check:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SectioningWarning)  # the report lists them
+            sections = split_sections(documents, unit=args.unit)
+        return _section_check(sections)
     sections = split_sections(documents, unit=args.unit)
     table = sections_table(sections.units)
     if not args.titles:
@@ -44,6 +50,19 @@ def _sections(args: argparse.Namespace) -> None:
     if args.furniture:
         print()
         _print_table(sections.furniture)
+    return 0
+
+
+def _section_check(sections) -> int:
+    """Print the per-document audit; status 1 when part numbering has gaps or repeats."""
+    _print_table(sections.documents)
+    anomalies = sections.numbering
+    if anomalies.empty:
+        print(f"\n{len(sections.documents)} documents: no gap, repeat or out-of-order part number")
+        return 0
+    print(f"\n{len(anomalies)} part-numbering anomalies:")
+    _print_table(anomalies)
+    return 1
 
 
 def _figures(args: argparse.Namespace) -> int:
@@ -174,6 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sections.add_argument(
         "--furniture", action="store_true", help="also print the page furniture that was removed"
+    )
+    sections.add_argument(
+        "--check",
+        action="store_true",
+        help="print one row per document (headings found, part-numbering anomalies, whether "
+        "hard-wrapped lines were joined, furniture removed by reason) and exit with status 1 "
+        "when part numbers have gaps, repeats or are out of order",
     )
     sections.set_defaults(handler=_sections)
 

@@ -31,15 +31,31 @@ class FurnitureRule:
         A regular expression searched (``re.search``, case-insensitive) in the line.
     max_length : int
         Lines longer than this are never this kind of furniture.
+    chars_per_match : int or None
+        If given, a line needs one match of ``pattern`` per this many characters (at least
+        one): a long line with a single match is text that happens to contain the pattern.
+
+    Notes
+    -----
+    Lines of running prose must never match: a wrapped line can start with any word
+    ("share opportunities, meet challenges and contribute to"), so a rule describes the
+    whole line (anchored at both ends, made of the furniture's own words), not how it begins.
     """
 
     reason: str
     pattern: str
     max_length: int = 200
+    chars_per_match: int | None = None
 
     def matches(self, line: str) -> bool:
         """Whether ``line`` is this kind of furniture."""
-        return len(line) <= self.max_length and _compiled(self.pattern).search(line) is not None
+        if len(line) > self.max_length:
+            return False
+        if self.chars_per_match is None:
+            return _compiled(self.pattern).search(line) is not None
+        needed = max(1, -(-len(line) // self.chars_per_match))
+        found = _compiled(self.pattern).finditer(line)
+        return sum(1 for _ in zip(range(needed), found, strict=False)) == needed
 
 
 _MONTH = (
@@ -50,35 +66,77 @@ _DATE = (
     rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}:\d{{2}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}年)"
 )
 
+# Share widgets: the line is made only of widget words and quoted app or account names
+# (WeChat "Scan" adds "Learning Power"), with at least one of the core words.
+_SHARE_CORE = (
+    r"share|wechat|weixin|weibo|scan|qr|tweet|facebook|twitter|linkedin|whatsapp|telegram"
+    r"|e-?mail|print|qzone|分享|微信|微博|扫一扫|二维码|朋友圈|打印"
+)
+_SHARE_WORD = (
+    rf"(?:(?:{_SHARE_CORE}|shared|shares|code|qq(?!空间)|moments|friends?|follow|adds?|added|copy"
+    r"|link|url|to|on|via|with|this|the|page|article|story|us|and|or|more|qq空间|扫描|关注|到)"
+    r"(?![a-z])"
+    r"|\"[^\"]{1,40}\"|“[^”]{1,40}”|「[^」]{1,40}」|《[^》]{1,40}》)"
+)
+_SHARE_GLUE = r"[\s:：|/·•,，、.\-–—]*"
+# Names in a byline: capitalised words (or two to four Chinese characters), comma-separated.
+_NAME = r"(?-i:[A-Z][\w'’.\-]*|[\u4e00-\u9fff]{2,4})"
+_NAMES = rf"{_NAME}(?:(?:[\s,，、/&;]+|\s+and\s+){_NAME}){{0,11}}"
+# Breadcrumb steps: short, not starting in lower case (a closing guillemet in prose is
+# followed by a lower-case word), no sentence punctuation, no opening guillemet.
+_CRUMB = r"(?-i:[^\sa-z>»›«‹])[^>»›«‹!?。！？]{0,40}"
+_CRUMB_SEP = r"(?:>>|\s»\s|\s›\s)"
+
 DEFAULT_LINE_RULES: tuple[FurnitureRule, ...] = (
     FurnitureRule(
         "share button",
-        r"^(?:share(?: to| this| on)?|wechat|weibo|scan(?: the)? qr|qr code|print(?: this)?"
-        r"|e-?mail(?: this)?|tweet|facebook|twitter|linkedin|whatsapp)\b",
+        rf"^(?=.*?(?:{_SHARE_CORE}))(?:{_SHARE_GLUE}{_SHARE_WORD})+{_SHARE_GLUE}$",
         max_length=100,
     ),
     FurnitureRule(
         "editor line",
-        r"^\(?\s*(?:responsible |executive )?editors?(?: in charge| in chief|-in-chief)?\s*[:(]",
+        r"^[(（]?\s*(?:(?:responsible |executive )?editors?(?: in charge| in chief|-in-chief)?"
+        r"|(?:责任)?编辑)"
+        rf"\s*[:：(（]\s*{_NAMES}\s*[)）]?\s*$",
+        max_length=120,
     ),
-    FurnitureRule("author line", r"^(?:authors?|written by|reporters?|translated by)\s*:", 300),
-    FurnitureRule("breadcrumb", r"\S\s*(?:>>|»|›)\s*\S", max_length=120),
+    # A byline names people (reporter) or gives a title (author): never a question or a
+    # sentence, so no question mark and no sentence punctuation at the end.
+    FurnitureRule(
+        "author line",
+        r"^(?:authors?|written by|translated by)\s*[:：][^?？]*(?<![.!?。！？])$"
+        rf"|^reporters?\s*[:：]\s*{_NAMES}\s*$",
+        300,
+    ),
+    FurnitureRule(
+        "breadcrumb",
+        rf"^\s*{_CRUMB}(?:{_CRUMB_SEP}\s*{_CRUMB})+(?:{_CRUMB_SEP})?\s*$",
+        max_length=120,
+    ),
     FurnitureRule("date and source line", rf"{_DATE}.{{0,60}}\bsource\s*:|^source\s*:", 160),
     FurnitureRule("separator", r"^[-*_=~#•·.\s]{3,}$", max_length=200),
     FurnitureRule("page number", r"^(?:page\s+)?\d{1,4}$|^-\s*\d{1,4}\s*-$", max_length=12),
     FurnitureRule("table of contents", r"^(?:table of )?contents$", max_length=20),
     # Dot leaders ("Introduction ..... 5"); written to start with a literal dot, which the
-    # regular-expression engine finds fast (the same lines as "(?:\.\s?){5,}\s*\d").
-    FurnitureRule("table of contents", r"\.(?:\s?\.){4,}\s*\d", max_length=1_000_000),
+    # regular-expression engine finds fast (the same lines as "(?:\.\s?){5,}\s*\d"). A
+    # flattened table of contents has one leader every few dozen characters; a paragraph
+    # with one stray leader is text.
+    FurnitureRule(
+        "table of contents",
+        r"\.(?:\s?\.){4,}\s*\d",
+        max_length=1_000_000,
+        chars_per_match=400,
+    ),
 )
 
 DEFAULT_CAPTION_RULES: tuple[str, ...] = (
-    r"^(?:the )?(?:picture|photo|image|figure)s? (?:above |below )?shows?\b",
+    # Not "The figure below shows ...": reports refer to their figures in running text.
+    r"^(?:the )?(?:picture|photo|image)s? (?:above |below )?shows?\b",
     r"^(?:photo|picture|image)\s*(?:by|credit|source)?\s*:",
     r"^pictured\b",
     r"^图为",
 )
-"""Paragraphs that start like this are photo captions."""
+"""Paragraphs that start like this are photo captions (up to :data:`CAPTION_MAX_LENGTH`)."""
 
 _CAPTION_INSIDE = r"\b(?:the )?(?:picture|photo|image)s? (?:shows?|by)\b|\bphotographed by\b"
 _CAPTION_WORDS = ("picture", "photo", "image")  # every match of _CAPTION_INSIDE has one
@@ -87,7 +145,11 @@ _CAPTION_WORDS = ("picture", "photo", "image")  # every match of _CAPTION_INSIDE
 #: Both bounds spare the checks on the body text, which is most of a large corpus.
 LETTER_SPACED_MAX_LENGTH = 400
 CAPTION_INSIDE_MAX_LENGTH = 1500
-_SENTENCE_END = re.compile(r"[.!?;:,\"')\]…]$")
+#: Longer paragraphs are never captions, however they start: a caption is a sentence or a few,
+#: and a paragraph of running text can open with "The picture shows that ...".
+CAPTION_MAX_LENGTH = CAPTION_INSIDE_MAX_LENGTH
+_SENTENCE_END = re.compile(r"[.!?;:,\"')\]…。！？；：]$")
+_ORDINARY_WORD = re.compile(r"[A-Za-z][a-z]{2,}$")  # "healthy", "Economy"
 
 
 @functools.cache
@@ -96,14 +158,23 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def is_letter_spaced(line: str) -> bool:
-    """Whether a line is letter-spaced OCR (``V. I N T ER NAT I O NA L O R d ER``)."""
+    """Whether a line is letter-spaced OCR (``V. I N T ER NAT I O NA L O R d ER``).
+
+    At least half of the words are single letters or digits, and either the line has no
+    ordinary word (``I V. VA LU E S``) or two of the single characters are not words of
+    English prose (``a``, ``A``, ``I`` and initials such as ``U.`` are). Prose with many
+    one-letter words (``2. A healthy and growing U .S. economy.``) is not letter-spaced.
+    """
     if len(line) > LETTER_SPACED_MAX_LENGTH:
         return False
     words = line.split()
     if len(words) < 6:
         return False
-    single_letters = sum(1 for w in words if len(w.strip(".,")) == 1)
-    return single_letters / len(words) >= 0.5
+    single = [w for w in words if len(w.strip(".,")) == 1]
+    if len(single) / len(words) < 0.5:
+        return False
+    stray = sum(1 for w in single if w.rstrip(",") not in ("a", "A", "I") and not w.endswith("."))
+    return stray >= 2 or not any(_ORDINARY_WORD.match(w.strip(".,;:")) for w in words)
 
 
 def line_furniture(
@@ -126,9 +197,17 @@ def line_furniture(
     Notes
     -----
     Besides the rules: letter-spaced lines are ``"running header"``, and so is a short line
-    (under 80 characters, no sentence punctuation at its end) that occurs three or more times.
+    (under 80 characters, no sentence punctuation at its end, ``。`` included) that occurs three
+    or more times, unless it heads distinct content: a lettered or numbered line
+    (``B. Current Context``, ``2. Africa``) followed each time by a different line is a heading
+    repeated in several chapters, and so is any other such line with a letter in it
+    (``Enhancing Security``) that, besides, never interrupts a sentence (the text before it
+    ends a sentence or is a short heading-like line every time; a page header interrupts a
+    sentence sooner or later). Forms of address
+    a speaker repeats (``Mr. President``, ``Excellencies``) are never running headers.
     """
     counts = Counter(line for line in lines if line)
+    headings = _repeated_headings(lines, counts)
     reasons: list[str | None] = []
     for line in lines:
         reason = None
@@ -141,10 +220,60 @@ def line_furniture(
                 and counts[line] >= 3
                 and len(line) < 80
                 and not _SENTENCE_END.search(line.rstrip("*_ "))
+                and line not in headings
             ):
                 reason = "running header"
         reasons.append(reason)
     return reasons
+
+
+_MARKED_HEADING = re.compile(r"^(?:[A-Z]|\d{1,2}|[IVX]{1,5})\.\s+\S")
+
+
+def _repeated_headings(lines: Sequence[str], counts: Counter[str]) -> set[str]:
+    """Repeated short lines that head distinct content rather than repeat on every page.
+
+    A lettered or numbered line (``B. Current Context``) qualifies when a different line
+    follows it each time. Any other line (``Enhancing Security``, ``Mr. President``)
+    qualifies when, besides, the text before it ends a sentence every time: a page header
+    sooner or later interrupts a sentence, a sub-heading or a salutation never does.
+    """
+    repeated = {line for line, n in counts.items() if n >= 3 and len(line) < 80}
+    if not repeated:
+        return set()
+    following: dict[str, list[str]] = {line: [] for line in repeated}
+    after_sentence: dict[str, bool] = dict.fromkeys(repeated, True)
+    previous = ""
+    for i, line in enumerate(lines):
+        if line in repeated:
+            after = next((x for x in lines[i + 1 :] if x and x not in repeated), "")
+            following[line].append(after)
+            if previous and not _ends_block(previous):
+                after_sentence[line] = False
+        if line and line not in repeated:
+            previous = line
+    headings = {
+        line
+        for line, after in following.items()
+        if len(set(after)) == len(after)
+        and (_MARKED_HEADING.match(line) or (after_sentence[line] and _LETTER.search(line)))
+    }
+    return headings | {line for line in repeated if _SALUTATION.match(line)}
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _ends_block(line: str) -> bool:
+    """Whether text may stop after ``line``: it ends a sentence or is a short heading-like line."""
+    line = line.rstrip("*_ ")
+    return bool(_SENTENCE_END.search(line)) or (len(line) < 80 and line[:1].isupper())
+#: Forms of address that speakers repeat ("Mr. President", "Excellencies"): the speaker's words.
+_SALUTATION = re.compile(
+    r"^(?:Mr\.?|Mrs\.?|Madam|Madame|Mister|Excellenc(?:y|ies)|Your (?:Excellenc|Majest|Highness)"
+    r"|Ladies|Distinguished|Dear|Honou?rable|Fellow|Colleagues|Friends|Brothers|Sisters)\b",
+    re.IGNORECASE,
+)
 
 
 def is_caption(paragraph: str, rules: Sequence[str] = DEFAULT_CAPTION_RULES) -> bool:
@@ -154,6 +283,8 @@ def is_caption(paragraph: str, rules: Sequence[str] = DEFAULT_CAPTION_RULES) -> 
     and ends in a credit: a last clause of at most eight words with no sentence punctuation,
     such as ``"Zheng Yongbo, China News Social Development"``.
     """
+    if len(paragraph) > CAPTION_MAX_LENGTH:
+        return False
     if any(_compiled(rule).search(paragraph) for rule in rules):
         return True
     if len(paragraph) > CAPTION_INSIDE_MAX_LENGTH:

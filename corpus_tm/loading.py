@@ -3,8 +3,9 @@
 In: a folder of ``.txt``/``.md`` files (with an optional ``metadata.csv``), or one CSV, JSONL or
 Parquet file with a text column and metadata columns (one document per row).
 Out: a documents DataFrame with columns ``doc_id, source, text`` plus the metadata columns, in a
-stable order (file-name order for folders, row order for tables). The text is decoded and
-normalised by :func:`normalize_text`.
+stable order (file-name order for folders, row order for tables), and the audit columns
+``reflowed, wrap_width``. The text is decoded, normalised by :func:`normalize_text` and, when it
+is hard-wrapped, reflowed by :func:`corpus_tm.reflow.reflow`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 import pandas as pd
 
 from corpus_tm.errors import InputError
+from corpus_tm.reflow import ReflowResult, free_words
+from corpus_tm.reflow import reflow as reflow_text
 
 TEXT_SUFFIXES = (".txt", ".md")
 TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
@@ -249,6 +252,7 @@ def load_documents(
     text_column: str = "text",
     id_column: str = "doc_id",
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    reflow: bool = True,
 ) -> pd.DataFrame:
     """Load documents from a folder of text files or from one table file.
 
@@ -265,11 +269,21 @@ def load_documents(
         Column holding the document id in a table file or in ``metadata.csv``.
     exclude : sequence of str
         File-name patterns in a folder that are not documents (README, LICENSE, ...).
+    reflow : bool, default True
+        Join the lines of hard-wrapped documents (PDF or OCR exports with a line break every
+        60-150 characters) after normalisation, so that a paragraph is one unit rather than one
+        unit a line; see :mod:`corpus_tm.reflow` for how such documents are found and how lines
+        are joined. Documents that are not hard-wrapped are left as they are. Lines joined into
+        the line before them become blank, so line numbers still refer to the file. End-of-line
+        hyphens are removed when the joined word occurs in the corpus without one.
 
     Returns
     -------
     pandas.DataFrame
-        ``doc_id, source, text`` and any metadata columns; one row per document.
+        ``doc_id, source, text``, any metadata columns, then ``reflowed`` (bool: the document
+        was hard-wrapped and reflowed) and ``wrap_width`` (its detected line width in characters,
+        0 when not reflowed); one row per document. Input columns named ``reflowed`` or
+        ``wrap_width`` are replaced.
 
     Raises
     ------
@@ -317,7 +331,26 @@ def load_documents(
             ".csv, .jsonl or .parquet file with a text column."
         )
     _check_documents(documents)
-    return documents.reset_index(drop=True)
+    documents = _reflow_documents(documents.reset_index(drop=True), enabled=reflow)
+    return documents
+
+
+def _reflow_documents(documents: pd.DataFrame, *, enabled: bool) -> pd.DataFrame:
+    """Reflow hard-wrapped texts; add the ``reflowed`` and ``wrap_width`` columns."""
+    documents = documents.drop(columns=["reflowed", "wrap_width"], errors="ignore")
+    texts = documents["text"].tolist()
+    results: list[ReflowResult | None] = [reflow_text(t) if enabled else None for t in texts]
+    if any(r is not None and r.n_hyphens_kept for r in results):
+        # a hyphen kept because its joined word is not in the document may be in the corpus
+        corpus_words = set().union(*(free_words(text) for text in texts))
+        results = [
+            reflow_text(text, known_words=corpus_words) if r is not None and r.n_hyphens_kept else r
+            for text, r in zip(texts, results, strict=True)
+        ]
+    documents["text"] = [r.text if r else t for t, r in zip(texts, results, strict=True)]
+    documents["reflowed"] = [bool(r and r.reflowed) for r in results]
+    documents["wrap_width"] = [(r.line_length or 0) if r else 0 for r in results]
+    return documents.astype({"reflowed": "bool", "wrap_width": "int64"})
 
 
 def _load_folder(

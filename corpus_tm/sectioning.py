@@ -2,7 +2,7 @@
 
 In: the documents DataFrame of :func:`corpus_tm.load_documents` (``doc_id, source, text`` +
 metadata).
-Out: :class:`Sections` with three tidy tables:
+Out: :class:`Sections` with four tidy tables:
 
 ``units``
     one row per text unit in document order: ``doc_id, unit_id, part, part_title, part_label,
@@ -17,6 +17,9 @@ Out: :class:`Sections` with three tidy tables:
     ``title`` (a lone ``# Title``) or ``subheading`` (``###`` and deeper), numbered 0.
 ``furniture``
     every line or paragraph removed as page furniture: ``doc_id, line, text, reason``.
+``numbering``
+    the audit of part numbers, one row per anomaly: ``doc_id, line, kind, expected, found,
+    detail`` with ``kind`` ``gap``, ``repeat`` or ``out_of_order``.
 
 The rules:
 
@@ -25,17 +28,35 @@ The rules:
   words and does not end like a sentence (``.`` ``,`` ``;``). Part numbers must start at one and
   rise (a table of contents or index repeating ``I. ...`` later is not a heading), a heading
   must be followed by text before the next one, and a document needs ``min_parts`` of one style.
-* Sub-sections start with an ordinal, ``First,`` ... ``Tenth,`` (also ``Firstly,``), in order
-  within their part, at least ``First`` and ``Second``. If the ordinal paragraph is a single
-  short sentence it is a heading line of its own; otherwise its first sentence is the
-  sub-heading and the paragraph stays a unit.
+* Roman part headings as OCR leaves them: numerals misread (``111.``, ``Ill.``, ``I11.``,
+  ``Iv.``; ``1.`` and ``11.`` stay arabic and ``C.``, ``L.`` are letters, not 100 and 50), a
+  page number before them (``37 III. Title``), a title run on into the text (``III. Regional
+  Challenges and Responses Although we ...``: the title is the run of capitalised words before
+  the first sentence), wrapped onto the next line (``II. Advancing our Interests Through`` /
+  ``Engagement and Enlargement The dawn ...``) or on the line after a bare ``II.``.
+* Numbering continuity: a part number that jumps (``I, II, IV``) is kept and reported as a
+  ``gap``; a repeated number (``repeat``) or a lower one (``out_of_order``) is not a part and is
+  reported. A heading repeating the number and title of the one before (a chapter title at the
+  top of its pages) is a running header. The anomalies go to ``numbering`` and one
+  :class:`SectioningWarning` per call names the documents; ``SectioningRules(strict=True)``
+  makes them an :class:`~corpus_tm.InputError` naming document, line and numbers.
+* Lettered sub-headings ``A. Title``, ``B. Title`` ... (on their own line or run on into the
+  text), in order from ``A`` within a part, at least ``min_sections`` of them, are its
+  sub-sections; a part with them is not searched for ordinals.
+* Otherwise sub-sections start with an ordinal, ``First,`` ... ``Tenth,`` (also ``Firstly,``),
+  in order within their part, at least ``First`` and ``Second``, and balanced (see
+  ``SectioningRules.balanced_sections``): an ordinal list inside prose is not a structure. If the
+  ordinal paragraph is a single short sentence it is a heading line of its own; otherwise its
+  first sentence is the sub-heading and the paragraph stays a unit.
 * Text before the first part is the preamble (part 0); a part's text before its first ordinal
   is the part's introduction (section 0). A document with no heading at all is one section.
 * Closing rule: when a document has numbered parts and its last sub-section has more than one
   paragraph, the document's last paragraph is its closing (``kind="closing"``, part number one
   after the last part), since articles of this kind end with a conclusion addressed to the
   whole text, not to the last sub-section. Turn it off with ``closing=False``.
-* Page furniture is removed first (see :mod:`corpus_tm.furniture`).
+* Page furniture is removed first (see :mod:`corpus_tm.furniture`; a repeated lettered or
+  numbered line followed by different text each time is a heading, not a running header), and
+  Markdown page markers (``### Page 4:``) with it.
 """
 
 from __future__ import annotations
@@ -111,12 +132,19 @@ class HeadingPattern:
         Regular expression matched against a whole line, with named groups ``number`` and
         ``title``.
     numbering : {"arabic", "roman", "chinese", "word"}
-        How to read the ``number`` group.
+        How to read the ``number`` group. Roman numerals may carry OCR errors: ``l`` and ``1``
+        read as ``I`` (``Ill.``, ``111.``, ``I11.``) and a lower-case ``v`` after ``I``
+        (``Iv.``); ``1.`` and ``11.`` stay arabic and are never roman.
+    run_on : bool
+        Also accept a heading whose line runs on into the text (``VI. Toward the 21st Century
+        The 20th century has ...``) and a bare number line (``II.``) whose title opens the next
+        line; the title is the run of capitalised words before the first sentence.
     """
 
     name: str
     pattern: str
     numbering: Literal["arabic", "roman", "chinese", "word"] = "arabic"
+    run_on: bool = False
 
     def __post_init__(self) -> None:
         try:
@@ -152,7 +180,12 @@ DEFAULT_PART_PATTERNS: tuple[HeadingPattern, ...] = (
         "一、", r"^(?P<number>[一二三四五六七八九十]{1,3})\s*[、.]\s*(?P<title>\S.*)$", "chinese"
     ),
     HeadingPattern("1.", r"^(?P<number>\d{1,2})\.\s+(?P<title>\S.*)$"),
-    HeadingPattern("I.", r"^(?P<number>[IVXLC]{1,7})\.\s+(?P<title>\S.*)$", "roman"),
+    HeadingPattern(
+        "I.",
+        r"^(?:\d{1,3}\s+)?(?P<number>[IVXLCl1v]{1,7})\s?\.\s+(?P<title>\S.*)$",
+        "roman",
+        run_on=True,
+    ),
     HeadingPattern(
         "Part One",
         r"^(?i:part)\s+(?P<number>\d{1,2}|[IVXLC]{1,7}|(?i:one|two|three|four|five|six|seven|"
@@ -186,12 +219,17 @@ class SectioningRules:
     balanced_sections : bool
         Accept ordinal sub-sections only when they look like a document's structure rather
         than a list inside prose: the part's text before ``First`` is at most twice the mean
-        sub-section length, and the last sub-section at most three times the longest other one
-        (lengths in words).
+        sub-section length, the first and the last sub-section at most three times the longest
+        other one (lengths in words), and no one-sentence ordinal paragraph is followed
+        straight away by the next ordinal.
     line_rules : tuple of FurnitureRule
         Page-furniture line rules.
     caption_rules : tuple of str
         Regular expressions for the start of photo captions.
+    strict : bool
+        Make numbering anomalies (a gap, a repeat or a number out of order among a document's
+        part headings) an :class:`~corpus_tm.InputError` instead of a
+        :class:`SectioningWarning`.
     """
 
     part_patterns: tuple[HeadingPattern, ...] = DEFAULT_PART_PATTERNS
@@ -204,6 +242,7 @@ class SectioningRules:
     balanced_sections: bool = True
     line_rules: tuple[FurnitureRule, ...] = DEFAULT_LINE_RULES
     caption_rules: tuple[str, ...] = DEFAULT_CAPTION_RULES
+    strict: bool = False
 
     def __post_init__(self) -> None:
         for name in ("max_heading_words", "min_parts", "min_sections"):
@@ -248,13 +287,37 @@ class SectioningRules:
         return dataclasses.replace(self, line_rules=(*self.line_rules, rule))
 
 
+class SectioningWarning(UserWarning):
+    """Part numbers of a document have a gap, a repeat or a number out of order."""
+
+
+NUMBERING_COLUMNS = ["doc_id", "line", "kind", "expected", "found", "detail"]
+
+
+def _empty_numbering() -> pd.DataFrame:
+    return pd.DataFrame(columns=NUMBERING_COLUMNS)
+
+
+_DOCUMENT_AUDIT_COLUMNS = ("reflowed", "wrap_width")
+
+
 @dataclass(frozen=True)
 class Sections:
-    """The result of sectioning: units, recognised headings and removed furniture."""
+    """The result of sectioning: units, recognised headings and removed furniture.
+
+    ``numbering`` is the audit of part numbers: one row per gap, repeat or number out of
+    order (``doc_id, line, kind, expected, found, detail``; see :func:`split_sections`).
+    ``documents`` is the audit of each document: ``doc_id, reflowed, wrap_width`` (whether
+    :func:`corpus_tm.load_documents` joined hard-wrapped lines, and the width it found),
+    ``n_units, n_part_headings, n_section_headings, numbering_anomalies, furniture`` (lines
+    removed, by reason) and ``n_furniture``.
+    """
 
     units: pd.DataFrame
     headings: pd.DataFrame
     furniture: pd.DataFrame
+    numbering: pd.DataFrame = field(default_factory=_empty_numbering)
+    documents: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -280,6 +343,7 @@ class _Document:
     section_titles: dict[tuple[int, int], str] = field(default_factory=dict)
     section_labels: dict[tuple[int, int], str] = field(default_factory=dict)
     closing_part: int | None = None
+    anomalies: list[dict] = field(default_factory=list)
 
 
 _REGEX_CACHE: dict[str, re.Pattern[str]] = {}
@@ -292,6 +356,8 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 
 def _read_number(text: str, numbering: str) -> int | None:
+    if numbering == "roman":
+        return _read_roman(text)
     if text.isdigit():
         return int(text)
     if numbering == "chinese":
@@ -309,6 +375,44 @@ def _read_number(text: str, numbering: str) -> int | None:
     if set(text) <= set(_ROMAN):
         return _roman_to_int(text)
     return None
+
+
+_OCR_ROMAN = str.maketrans({"l": "I", "1": "I", "v": "V"})
+
+
+def _read_roman(text: str) -> int | None:
+    """A roman numeral, OCR errors allowed (``Ill``, ``111``, ``I11``, ``Iv``); else ``None``."""
+    if text.isdigit() and len(text) < 3:  # "1." and "11." are arabic list numbers
+        return None
+    if not text.isdigit() and not any(c in "IVXLC" for c in text):  # "l.", lower-case lists
+        return None
+    if "v" in text and "I" not in text:
+        return None
+    normal = text.translate(_OCR_ROMAN)
+    if set(normal) - set("IVX"):  # "C." and "L." head lettered sub-sections, not part 100
+        return None
+    value = _roman_to_int(normal)
+    if value is None or _int_to_roman(value) != normal:  # "IIII", "VX": not a numeral
+        return None
+    return value
+
+
+def _int_to_roman(value: int) -> str:
+    out = []
+    for number, letters in (
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ):
+        count, value = divmod(value, number)
+        out.append(letters * count)
+    return "".join(out)
 
 
 def _roman_to_int(text: str) -> int | None:
@@ -452,11 +556,17 @@ def split_sections(
     InputError
         When no document gives a text unit (every line is a heading, furniture or blank).
 
+        With ``rules.strict``, when part numbers have a gap, a repeat or a number out of order.
+
     Warns
     -----
     UserWarning
         When documents have no heading at all (each becomes one section), or when some
         documents give no text unit.
+    SectioningWarning
+        Once per call, naming the documents, when part numbers have a gap (``I, II, IV``: the
+        parts found are kept), a repeat or a number out of order (not taken as parts); the rows
+        are in ``Sections.numbering``.
     """
     rules = rules or SectioningRules()
     if unit not in ("paragraph", "section", "sentences"):
@@ -475,10 +585,14 @@ def split_sections(
             if c in _UNIT_COLUMNS and c not in ("doc_id", "text")
         }
     )
-    metadata_columns = [c for c in documents.columns if c not in ("doc_id", "text")]
+    audit_columns = [c for c in _DOCUMENT_AUDIT_COLUMNS if c in documents.columns]
+    metadata_columns = [
+        c for c in documents.columns if c not in ("doc_id", "text", *audit_columns)
+    ]
     unit_rows: list[dict] = []
     heading_rows: list[dict] = []
     furniture_rows: list[dict] = []
+    numbering_rows: list[dict] = []
     without_headings: list[str] = []
     without_units: list[str] = []
     show = len(documents) >= PROGRESS_MIN_DOCUMENTS if progress is None else bool(progress)
@@ -494,6 +608,9 @@ def split_sections(
         unit_rows.extend({**row, **metadata} for row in rows)
         heading_rows.extend(parsed.headings)
         furniture_rows.extend(parsed.furniture)
+        numbering_rows.extend(parsed.anomalies)
+    if numbering_rows:
+        _report_numbering(numbering_rows, strict=rules.strict)
     if without_units:
         shown = ", ".join(without_units[:5]) + (" ..." if len(without_units) > 5 else "")
         every = len(without_units) == len(documents)
@@ -530,7 +647,73 @@ def split_sections(
         heading_rows, columns=["doc_id", "line", "level", "number", "title", "style"]
     )
     furniture = pd.DataFrame(furniture_rows, columns=["doc_id", "line", "text", "reason"])
-    return Sections(units=units, headings=headings, furniture=furniture)
+    numbering = pd.DataFrame(
+        [{c: row[c] for c in NUMBERING_COLUMNS} for row in numbering_rows],
+        columns=NUMBERING_COLUMNS,
+    )
+    return Sections(
+        units=units,
+        headings=headings,
+        furniture=furniture,
+        numbering=numbering,
+        documents=_document_audit(documents, audit_columns, units, headings, furniture, numbering),
+    )
+
+
+def _document_audit(
+    documents: pd.DataFrame,
+    audit_columns: list[str],
+    units: pd.DataFrame,
+    headings: pd.DataFrame,
+    furniture: pd.DataFrame,
+    numbering: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per document: what the sectioning found and changed."""
+    table = documents[["doc_id", *audit_columns]].copy()
+    table["doc_id"] = table["doc_id"].astype(str)
+    for column, default in (("reflowed", False), ("wrap_width", 0)):
+        if column not in table.columns:
+            table[column] = default
+    table["n_units"] = table["doc_id"].map(units.groupby("doc_id").size()).fillna(0).astype(int)
+    for level in ("part", "section"):
+        found = headings[headings["level"] == level].groupby("doc_id").size()
+        table[f"n_{level}_headings"] = table["doc_id"].map(found).fillna(0).astype(int)
+    table["numbering_anomalies"] = (
+        table["doc_id"].map(numbering.groupby("doc_id").size()).fillna(0).astype(int)
+    )
+    by_reason = furniture.groupby("doc_id")["reason"].agg(
+        lambda reasons: "; ".join(
+            f"{reason} {count}" for reason, count in reasons.value_counts().sort_index().items()
+        )
+    )
+    table["furniture"] = [str(by_reason.get(doc_id, "")) for doc_id in table["doc_id"]]
+    table["n_furniture"] = (
+        table["doc_id"].map(furniture.groupby("doc_id").size()).fillna(0).astype(int)
+    )
+    return table.reset_index(drop=True)
+
+
+def _report_numbering(rows: list[dict], *, strict: bool) -> None:
+    """One warning (or, with ``strict``, one error) for every numbering anomaly found."""
+    described = [f"{r['doc_id']} line {r['line']}: {r['kind']} ({r['detail']})" for r in rows]
+    documents = list(dict.fromkeys(r["doc_id"] for r in rows))
+    if strict:
+        raise InputError(
+            "Part numbering is not continuous (SectioningRules(strict=True)): "
+            + "; ".join(described)
+            + ". Check these headings in the files, or pass strict=False to keep the parts "
+            "found and get a warning."
+        )
+    shown = "; ".join(described[:5]) + (" ..." if len(described) > 5 else "")
+    warnings.warn(
+        f"{len(rows)} part-numbering anomal{'y' if len(rows) == 1 else 'ies'} in "
+        f"{len(documents)} document{'' if len(documents) == 1 else 's'} "
+        f"({', '.join(documents[:5])}{' ...' if len(documents) > 5 else ''}): {shown}. "
+        "Gaps keep the parts found; repeated and out-of-order numbers are not parts. See "
+        "Sections.numbering.",
+        SectioningWarning,
+        stacklevel=3,
+    )
 
 
 #: Progress bars of :func:`split_sections` are shown by default from this many documents.
@@ -562,6 +745,7 @@ def read_corpus(
     encoding: str | None = None,
     text_column: str = "text",
     id_column: str = "doc_id",
+    reflow: bool = True,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Read a corpus and return its unit table.
@@ -576,7 +760,7 @@ def read_corpus(
         or Parquet file with one document per row.
     unit, window, rules, progress
         See :func:`split_sections`.
-    encoding, text_column, id_column
+    encoding, text_column, id_column, reflow
         See :func:`corpus_tm.load_documents`.
 
     Returns
@@ -590,7 +774,7 @@ def read_corpus(
     >>> units.groupby(["doc_id", "label"], sort=False).size()  # doctest: +SKIP
     """
     documents = load_documents(
-        path, encoding=encoding, text_column=text_column, id_column=id_column
+        path, encoding=encoding, text_column=text_column, id_column=id_column, reflow=reflow
     )
     return split_sections(documents, unit=unit, window=window, rules=rules, progress=progress).units
 
@@ -619,6 +803,7 @@ def _parse_document(doc_id: str, text: str, rules: SectioningRules) -> _Document
         else:
             kept.append(paragraph)
     document.paragraphs = kept
+    _drop_page_markers(document)
     document.furniture.sort(key=lambda row: row["line"])
     _assign_parts(document, rules)
     _assign_sections(document, rules)
@@ -628,17 +813,44 @@ def _parse_document(doc_id: str, text: str, rules: SectioningRules) -> _Document
     return document
 
 
+_PAGE_MARKER = re.compile(r"^#{1,6}\s+page\s+\d{1,4}\b[\w\s()]{0,20}:?$", re.IGNORECASE)
+
+
+def _drop_page_markers(document: _Document) -> None:
+    """Markdown page markers (``### Page 4:``, ``### Page 3 (continued):``) are furniture."""
+    kept = []
+    for paragraph in document.paragraphs:
+        if len(paragraph.lines) == 1 and _PAGE_MARKER.match(paragraph.text):
+            document.furniture.append(
+                {
+                    "doc_id": document.doc_id,
+                    "line": paragraph.line,
+                    "text": paragraph.text,
+                    "reason": "page number",
+                }
+            )
+        else:
+            kept.append(paragraph)
+    document.paragraphs = kept
+
+
 def _is_heading_like(line: str, rules: SectioningRules) -> bool:
     if rules.markdown and line.startswith("#"):
         return True
-    return any(p.match(line) for p in rules.part_patterns) and _heading_shape(line, rules)
+    for pattern in rules.part_patterns:
+        matched = pattern.match(line)
+        if matched and _heading_shape(matched[1], rules):
+            return True
+    return False
 
 
 def _heading_shape(title: str, rules: SectioningRules) -> bool:
     n_words = len(title.split())
     if n_words == 0 or n_words > rules.max_heading_words:
         return False
-    if len(split_sentences(title)) > 1:  # OCR ran the first paragraph onto the heading line
+    # OCR ran the first paragraph onto the heading line; an ellipsis inside a title ("What We
+    # Seek ... Our Interests") is not a sentence end
+    if len(split_sentences(re.sub(r"\s*(?:\.\.\.|…)\s*", " ", title.rstrip(".…")))) > 1:
         return False
     if title.endswith("...") or title.endswith("…"):
         return True
@@ -681,36 +893,219 @@ def _continues(previous: str, line: str, gap: bool, rules: SectioningRules) -> b
     return starts_lower or len(previous) >= 80
 
 
-def _part_candidates(
-    document: _Document, rules: SectioningRules
-) -> list[tuple[str, list[tuple[int, int, str]]]]:
-    """Per style, the accepted (paragraph index, number, title) headings."""
-    styles: list[tuple[str, list[tuple[int, int, str]]]] = []
+# Words that may sit inside a title in lower case; any other lower-case word starts a sentence.
+_MINOR_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "nor",
+        "of",
+        "on",
+        "or",
+        "our",
+        "the",
+        "their",
+        "its",
+        "to",
+        "with",
+        "through",
+        "against",
+        "toward",
+        "towards",
+        "upon",
+        "via",
+    ]
+)
+# Capitalised words that open a sentence run on after a title ("... 2002 The United States
+# must ..."); a continuation line that starts with one is text, not the rest of a title.
+_OPENERS = frozenset({"The", "A", "An", "This", "These", "It", "Its"})
+_TEXT_OPENERS = _OPENERS | {"We", "Our", "In", "As", "That", "There", "They", "Today", "But"}
+_LETTER_MARKER = re.compile(r"^[A-H]\.$")
+_NUMBER_LINE = re.compile(r"^(?:\d{1,3}\s+)?(?P<number>[IVXLCl1v]{1,7})\s?\.$")
+_LETTER_HEADING = re.compile(r"^(?P<number>[A-H])\.\s+(?P<title>\S.*)$")
+
+
+def _split_run_on(text: str, *, mixed_case: bool = False) -> tuple[str, str]:
+    """Split a heading that OCR ran on into the text after it: ``(title, rest)``.
+
+    The title is the run of capitalised (and minor lower-case) words at the start of ``text``.
+    It ends before the first sentence, that is before the capitalised word that precedes the
+    first other lower-case word (``Regional Challenges and Responses | Although we are``; a
+    sentence opened by ``The``, ``A``, ``This`` keeps its opener: ``Strategy 2002 | The United
+    States must``), before a letter marker (``Global Power | A. Summary``) or, once the title
+    has lower-case letters (``mixed_case``), before a word in capitals (``Interests and Goals |
+    NEW ERA``). ``("", text)`` when ``text`` does not start with a capital.
+    """
+    words = text.split()
+    if not words or not words[0][:1].isupper():
+        return "", text
+    has_lower = mixed_case
+    cut, sentence = len(words), False
+    for i, word in enumerate(words):
+        core = word.strip("\"'()[],:;")
+        if i and _LETTER_MARKER.match(word) and i + 1 < len(words) and words[i + 1][:1].isupper():
+            cut = i
+            break
+        if i and has_lower and core.isupper() and sum(c.isalpha() for c in core) >= 3:
+            cut = i
+            break
+        if core[:1].islower() and core.lower() not in _MINOR_WORDS:
+            cut, sentence = i, True
+            break
+        has_lower = has_lower or any(c.islower() for c in core)
+    if sentence:
+        end = cut
+        while end > 0 and not words[end - 1][:1].isupper():  # minor words and numbers
+            end -= 1
+        start = end
+        while start > 0 and words[start - 1][:1].isupper():
+            start -= 1
+        openers = [i for i in range(max(start, 1), end) if words[i] in _OPENERS]
+        if end == 0:
+            cut = 0
+        elif end == cut and openers:
+            cut = openers[-1]
+        else:
+            cut = end - 1
+    return " ".join(words[:cut]), " ".join(words[cut:])
+
+
+def _continuation(heading: str, paragraph: _Paragraph, rules: SectioningRules) -> str:
+    """The rest of a heading title wrapped onto the first line of ``paragraph``, or ``""``."""
+    first = paragraph.lines[0]
+    if first.split()[0] in _TEXT_OPENERS:
+        return ""
+    title, _ = _split_run_on(first, mixed_case=any(c.islower() for c in heading))
+    words = title.split()
+    if not words or words[-1].lower().strip(",:;") in _MINOR_WORDS:
+        return ""
+    ends_open = heading.endswith((":", ",", "-", "...", "…")) or (
+        heading.split()[-1].lower() in _MINOR_WORDS
+    )
+    if len(words) == len(first.split()) and not ends_open:  # a sub-heading line of its own
+        return ""
+    if not _heading_shape(f"{heading} {title}", rules):
+        return ""
+    return title
+
+
+@dataclass
+class _Candidate:
+    """A part heading found in a paragraph: how, and what is left of the paragraph."""
+
+    index: int
+    number: int
+    title: str
+    kind: str  # line | run-on | number line
+    rest: str = ""
+
+
+def _part_candidates(document: _Document, rules: SectioningRules) -> list[tuple]:
+    """Per style: its name, accepted candidates, numbering anomalies (see :func:`_rising`)."""
+    paragraphs = document.paragraphs
+    styles: list[tuple] = []
     for pattern in rules.part_patterns:
-        found = []
-        for index, paragraph in enumerate(document.paragraphs):
-            if len(paragraph.lines) > 1:
-                continue
-            matched = pattern.match(paragraph.text)
-            if matched and _heading_shape(matched[1], rules):
-                found.append((index, matched[0], matched[1]))
-        styles.append((pattern.name, _rising(found)))
+        found = [
+            c
+            for c in (_candidate(pattern, paragraphs, i, rules) for i in range(len(paragraphs)))
+            if c is not None
+        ]
+        styles.append((pattern.name, *_rising(found)))
     if rules.markdown:
-        styles.extend(_markdown_candidates(document))
+        styles.extend((name, found, []) for name, found in _markdown_candidates(document))
     return styles
 
 
-def _rising(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Keep headings that start at 1, rise, and have text before the next candidate."""
-    indices = {index for index, _, _ in found}
-    accepted: list[tuple[int, int, str]] = []
-    for index, number, title in found:
-        if index + 1 in indices:  # a run of headings with no text between: a table of contents
+def _candidate(
+    pattern: HeadingPattern, paragraphs: list[_Paragraph], index: int, rules: SectioningRules
+) -> _Candidate | None:
+    paragraph = paragraphs[index]
+    first = paragraph.lines[0]
+    following = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
+    adjacent = following is not None and following.line == paragraph.line + len(paragraph.lines)
+    if pattern.run_on and len(paragraph.lines) == 1 and adjacent:
+        bare = _NUMBER_LINE.match(first)
+        number = _read_number(bare.group("number"), pattern.numbering) if bare else None
+        if number is not None:  # "II." alone, the title on the next line
+            title, _ = _split_run_on(following.lines[0])  # type: ignore[union-attr]
+            if title and _heading_shape(title, rules):
+                return _Candidate(index, number, title, "number line")
+            return None
+    matched = pattern.match(first)
+    if matched is None:
+        return None
+    number, title = matched
+    head, rest = _split_run_on(title) if pattern.run_on else ("", "")
+    if head and rest and _heading_shape(head, rules) and not head.endswith(","):
+        return _Candidate(index, number, head, "run-on", rest)
+    if len(paragraph.lines) == 1 and _heading_shape(title, rules):
+        return _Candidate(index, number, title, "line")
+    if not pattern.run_on:
+        return None
+    if len(paragraph.lines) == 1 and title.endswith(",") and adjacent:  # "I. For a Safer,"
+        more = _continuation(title, following, rules)  # type: ignore[arg-type]
+        if more and _heading_shape(f"{title} {more}", rules):
+            return _Candidate(index, number, title, "line")
+    return None
+
+
+def _rising(found: list[_Candidate]) -> tuple[list[_Candidate], list[dict]]:
+    """Keep headings that start at 1, rise, and have text before and after them.
+
+    A run of candidates with no text between them is a table of contents and is skipped
+    whole. A candidate that repeats the number and title of the heading before it is a
+    running header (``kind="echo"``). Returns the accepted headings and what was met on the
+    way, as dicts with ``kind`` (``gap``: a number rose by more than one, the heading is kept;
+    ``repeat``: the number of the heading before; ``out_of_order``: a lower number; both are
+    dropped), ``index``, ``expected`` and ``found``.
+    """
+    by_index = {c.index: c for c in found}
+    accepted: list[_Candidate] = []
+    anomalies: list[dict] = []
+    for candidate in found:
+        before = by_index.get(candidate.index - 1)
+        if (candidate.kind != "run-on" and candidate.index + 1 in by_index) or (
+            before is not None and before.kind != "run-on"
+        ):  # no text between this heading and the one after or before it
             continue
-        last = accepted[-1][1] if accepted else 0
-        if number > last and (accepted or number == 1):
-            accepted.append((index, number, title))
-    return accepted
+        if not accepted:
+            if candidate.number == 1:
+                accepted.append(candidate)
+            continue
+        last = accepted[-1]
+        kind = None
+        if candidate.number > last.number:
+            accepted.append(candidate)
+            if candidate.number > last.number + 1:
+                kind = "gap"
+        elif candidate.number == last.number:
+            same = _plain(candidate.title) == _plain(last.title) and candidate.kind == "line"
+            kind = "echo" if same else "repeat"
+        else:
+            kind = "out_of_order"
+        if kind:
+            anomalies.append(
+                {
+                    "kind": kind,
+                    "index": candidate.index,
+                    "expected": last.number + 1,
+                    "found": candidate.number,
+                }
+            )
+    return accepted, anomalies
+
+
+def _plain(title: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
 
 
 def _markdown_candidates(document: _Document) -> list[tuple[str, list[tuple[int, int, str]]]]:
@@ -735,12 +1130,39 @@ def _assign_parts(document: _Document, rules: SectioningRules) -> None:
     styles = [s for s in _part_candidates(document, rules) if len(s[1]) >= rules.min_parts]
     if not styles:
         return
-    style, headings = max(styles, key=lambda s: len(s[1]))  # max keeps the first of ties
-    starts = {index: (number, title) for index, number, title in headings}
+    style, headings, anomalies = max(styles, key=lambda s: len(s[1]))  # first of ties
+    if style.startswith("markdown"):
+        starts = {index: (number, title) for index, number, title in headings}
+        heading_paragraphs = {id(document.paragraphs[i]): v for i, v in starts.items()}
+    else:
+        echoes = {a["index"] for a in anomalies if a["kind"] == "echo"}
+        for index in sorted(echoes):  # a chapter title repeated at the top of its pages
+            paragraph = document.paragraphs[index]
+            document.furniture.append(
+                {
+                    "doc_id": document.doc_id,
+                    "line": paragraph.line,
+                    "text": paragraph.text,
+                    "reason": "running header",
+                }
+            )
+        document.furniture.sort(key=lambda row: row["line"])
+        lines = [p.line for p in document.paragraphs]
+        for anomaly in anomalies:
+            anomaly["line"] = lines[anomaly.pop("index")]
+        document.anomalies.extend(
+            _anomaly_rows(document.doc_id, [a for a in anomalies if a["kind"] != "echo"], style)
+        )
+        document.paragraphs = [p for i, p in enumerate(document.paragraphs) if i not in echoes]
+        shift = {
+            old: new for new, old in enumerate(i for i in range(len(lines)) if i not in echoes)
+        }
+        headings = [dataclasses.replace(c, index=shift[c.index]) for c in headings]
+        heading_paragraphs = _split_part_headings(document, headings, rules)
     part = 0
-    for index, paragraph in enumerate(document.paragraphs):
-        if index in starts:
-            part, title = starts[index]
+    for paragraph in document.paragraphs:
+        if id(paragraph) in heading_paragraphs:
+            part, title = heading_paragraphs[id(paragraph)]
             paragraph.role = "part heading"
             document.part_titles[part] = title
             document.headings.append(
@@ -756,6 +1178,90 @@ def _assign_parts(document: _Document, rules: SectioningRules) -> None:
         paragraph.part = part
     if style.startswith("markdown"):
         _assign_markdown_sections(document, int(style.count("#")))
+
+
+def _split_part_headings(
+    document: _Document, headings: list[_Candidate], rules: SectioningRules
+) -> dict[int, tuple[int, str]]:
+    """Give each accepted heading a paragraph of its own; return them by ``id``.
+
+    A run-on heading is split from its text; a title wrapped onto the next line (or the title
+    of a bare ``II.`` line) is taken out of the paragraph that follows.
+    """
+    by_index = {c.index: c for c in headings}
+    paragraphs: list[_Paragraph] = []
+    result: dict[int, tuple[int, str]] = {}
+    skip_prefix: dict[int, str] = {}
+    for index, paragraph in enumerate(document.paragraphs):
+        if index in skip_prefix:
+            _drop_prefix(paragraph, skip_prefix[index])
+            if not paragraph.lines:
+                continue
+        candidate = by_index.get(index)
+        if candidate is None:
+            paragraphs.append(paragraph)
+            continue
+        title = candidate.title
+        following = document.paragraphs[index + 1] if index + 1 < len(document.paragraphs) else None
+        if candidate.kind == "run-on":
+            marker = paragraph.lines[0][: -len(candidate.rest)].rstrip()
+            heading = _Paragraph(line=paragraph.line, lines=[marker])
+            paragraph.lines[0] = candidate.rest
+            paragraphs.extend([heading, paragraph])
+            result[id(heading)] = (candidate.number, title)
+            continue
+        if candidate.kind == "number line":
+            skip_prefix[index + 1] = title
+        elif following is not None and following.line == paragraph.line + 1:
+            more = _continuation(title, following, rules)
+            if more:
+                title = f"{title} {more}"
+                skip_prefix[index + 1] = more
+        paragraphs.append(paragraph)
+        result[id(paragraph)] = (candidate.number, title)
+    document.paragraphs = paragraphs
+    return result
+
+
+def _drop_prefix(paragraph: _Paragraph, prefix: str) -> None:
+    """Remove the words of ``prefix`` from the start of the paragraph's first line."""
+    words = paragraph.lines[0].split()
+    rest = " ".join(words[len(prefix.split()) :])
+    if rest:
+        paragraph.lines[0] = rest
+    else:
+        del paragraph.lines[0]
+        if paragraph.lines:
+            paragraph.line += 1
+
+
+def _anomaly_rows(doc_id: str, anomalies: list[dict], style: str) -> list[dict]:
+    rows = []
+    for a in anomalies:
+        show = _int_to_roman if style == "I." else str
+        if a["kind"] == "gap":
+            missing = range(a["expected"], a["found"])
+            detail = (
+                f"{'parts' if len(missing) > 1 else 'part'} "
+                f"{', '.join(show(n) for n in missing)} not found: "
+                f"{show(a['expected'] - 1)} is followed by {show(a['found'])}"
+            )
+        elif a["kind"] == "repeat":
+            detail = f"a second heading numbered {show(a['found'])}; dropped"
+        else:
+            detail = f"heading numbered {show(a['found'])} after {show(a['expected'] - 1)}; dropped"
+        rows.append(
+            {
+                "doc_id": doc_id,
+                "line": a["line"],
+                "level": "part",
+                "kind": a["kind"],
+                "expected": a["expected"],
+                "found": a["found"],
+                "detail": detail,
+            }
+        )
+    return rows
 
 
 def _assign_markdown_sections(document: _Document, part_level: int) -> None:
@@ -817,7 +1323,10 @@ def _assign_sections(document: _Document, rules: SectioningRules) -> None:
     for index, paragraph in enumerate(document.paragraphs):
         if paragraph.role == "text":
             by_part.setdefault(paragraph.part, []).append(index)
+    inserts: dict[int, _Paragraph] = {}  # run-on letter headings split from their text
     for part, indices in by_part.items():
+        if _assign_letter_sections(document, part, indices, rules, inserts):
+            continue
         starts: list[tuple[int, int]] = []
         for index in indices:
             ordinal = _ordinal_index(document.paragraphs[index].text, rules)
@@ -851,17 +1360,86 @@ def _assign_sections(document: _Document, rules: SectioningRules) -> None:
                     }
                 )
             paragraph.section = section
+    for index in sorted(inserts, reverse=True):
+        document.paragraphs.insert(index, inserts[index])
     document.headings.sort(key=lambda h: h["line"])
 
 
+def _assign_letter_sections(
+    document: _Document,
+    part: int,
+    indices: list[int],
+    rules: SectioningRules,
+    inserts: dict[int, _Paragraph],
+) -> bool:
+    """Lettered sub-headings (``A. Summary``, ``B. Current Context``) of one part, in order."""
+    starts: list[tuple[int, str, str]] = []  # paragraph index, title, text run on after it
+    for index in indices:
+        paragraph = document.paragraphs[index]
+        matched = _LETTER_HEADING.match(paragraph.lines[0])
+        if matched is None or ord(matched["number"]) - ord("A") != len(starts):
+            continue
+        title = matched["title"].strip()
+        head, rest = _split_run_on(title)
+        if head and rest and _heading_shape(head, rules):
+            starts.append((index, head, rest))
+        elif len(paragraph.lines) == 1 and _heading_shape(title, rules):
+            starts.append((index, title, ""))
+    if len(starts) < rules.min_sections:
+        return False
+    start_of = {
+        index: (number, title, rest) for number, (index, title, rest) in enumerate(starts, start=1)
+    }
+    section = 0
+    for index in indices:
+        paragraph = document.paragraphs[index]
+        if index in start_of:
+            section, title, rest = start_of[index]
+            letter = chr(ord("A") + section - 1)
+            document.section_titles[(part, section)] = title
+            document.section_labels[(part, section)] = f"{letter}. {_shorten(title, 20)}"
+            document.headings.append(
+                {
+                    "doc_id": document.doc_id,
+                    "line": paragraph.line,
+                    "level": "section",
+                    "number": section,
+                    "title": title,
+                    "style": "letter line" if not rest else "letter run-on",
+                }
+            )
+            if rest:  # the heading becomes a paragraph of its own, its text stays a unit
+                paragraph.lines[0] = rest
+                heading = _Paragraph(line=paragraph.line, lines=[f"{letter}. {title}"])
+                heading.part, heading.section, heading.role = part, section, "section heading"
+                inserts[index] = heading
+            else:
+                paragraph.role = "section heading"
+        paragraph.section = section
+    return True
+
+
 def _balanced(document: _Document, indices: list[int], starts: list[int]) -> bool:
-    """Whether ordinal paragraphs look like sub-headings rather than a list inside prose."""
+    """Whether ordinal paragraphs look like sub-headings rather than a list inside prose.
+
+    A list: the text before ``First`` is more than twice the mean sub-section, the first or
+    the last sub-section is more than three times the longest other one, or a one-sentence
+    ordinal paragraph is followed straight away by the next ordinal (``First, to be humble.
+    Second, to listen.``).
+    """
     words = {i: count_words(document.paragraphs[i].text) for i in indices}
     position = {index: k for k, index in enumerate(indices)}
     bounds = [position[s] for s in starts] + [len(indices)]
     sizes = [sum(words[indices[k]] for k in range(a, b)) for a, b in itertools.pairwise(bounds)]
     intro = sum(words[indices[k]] for k in range(bounds[0]))
-    return intro <= 2 * sum(sizes) / len(sizes) and sizes[-1] <= 3 * max(sizes[:-1])
+    for a, b in itertools.pairwise(bounds[:-1]):  # "Second, x." straight after "First, y."
+        if b == a + 1 and len(split_sentences(document.paragraphs[indices[a]].text)) == 1:
+            return False
+    return (
+        intro <= 2 * sum(sizes) / len(sizes)
+        and sizes[-1] <= 3 * max(sizes[:-1])
+        and sizes[0] <= 3 * max(sizes[1:])
+    )
 
 
 def _apply_closing_rule(document: _Document) -> None:

@@ -345,3 +345,224 @@ def test_progress_bar_over_documents(example_corpus_path, example_units, capsys)
     pd.testing.assert_frame_equal(shown, example_units)
     ctm.read_corpus(example_corpus_path)  # two documents: no bar by default
     assert capsys.readouterr().err == ""
+
+
+# --- numbering continuity, OCR headings, lettered sub-sections (issue 12) ----------------------
+
+NSS_2006 = "2006_national_security_strategy"
+
+
+def _doc(text, doc_id="doc"):
+    return pd.DataFrame({"doc_id": [doc_id], "text": [text]})
+
+
+def _numbered(numbers):
+    return "\n\n".join(
+        f"{n}. Heading {i}\n\nText of the part, two sentences here. Yes."
+        for i, n in enumerate(numbers)
+    )
+
+
+def test_gap_is_kept_warned_and_audited():
+    text = "Preface text.\n\n" + _numbered(["I", "II", "IV", "V"])
+    with pytest.warns(
+        ctm.SectioningWarning, match=r"1 part-numbering anomaly in 1 document \(doc\)"
+    ):
+        sections = ctm.split_sections(_doc(text))
+    assert sections.headings.query("level == 'part'")["number"].tolist() == [1, 2, 4, 5]
+    row = sections.numbering.iloc[0]
+    assert (row["doc_id"], row["kind"], row["expected"], row["found"]) == ("doc", "gap", 3, 4)
+    assert row["detail"] == "part III not found: II is followed by IV"
+    assert row["line"] == text.split("\n").index("IV. Heading 2") + 1
+
+
+def test_repeat_and_out_of_order_numbers_are_dropped_and_audited():
+    text = "Preface text.\n\n" + _numbered(["I", "II", "II", "III", "I", "IV"])
+    with pytest.warns(ctm.SectioningWarning, match="2 part-numbering anomalies"):
+        sections = ctm.split_sections(_doc(text))
+    assert sections.headings.query("level == 'part'")["number"].tolist() == [1, 2, 3, 4]
+    assert sections.numbering["kind"].tolist() == ["repeat", "out_of_order"]
+    assert sections.numbering[["expected", "found"]].to_numpy().tolist() == [[3, 2], [4, 1]]
+
+
+def test_strict_rules_make_numbering_anomalies_an_error():
+    text = "Preface text.\n\n" + _numbered(["I", "II", "IV"])
+    with pytest.raises(ctm.InputError, match=r"doc line \d+: gap \(part III not found"):
+        ctm.split_sections(_doc(text), rules=ctm.SectioningRules(strict=True))
+    clean = "Preface text.\n\n" + _numbered(["I", "II", "III"])
+    sections = ctm.split_sections(_doc(clean), rules=ctm.SectioningRules(strict=True))
+    assert sections.numbering.empty
+
+
+def test_nss_2006_without_heading_3_reports_the_gap(nss_corpus_path):
+    text = ctm.load_documents(nss_corpus_path).set_index("doc_id").loc[NSS_2006, "text"]
+    lines = text.split("\n")
+    assert lines[292].startswith("III. Strengthen Alliances")
+    lines[292] = "Strengthen Alliances to Defeat Global Terrorism and Work to Prevent Attacks"
+    with pytest.warns(ctm.SectioningWarning, match=NSS_2006):
+        sections = ctm.split_sections(_doc("\n".join(lines), NSS_2006))
+    assert sections.numbering[["line", "kind", "expected", "found"]].to_numpy().tolist() == [
+        [506, "gap", 3, 4]
+    ]
+    with pytest.raises(ctm.InputError, match=f"{NSS_2006} line 506: gap"):
+        ctm.split_sections(_doc("\n".join(lines), NSS_2006), rules=ctm.SectioningRules(strict=True))
+
+
+@pytest.mark.parametrize(
+    ("heading", "number"),
+    [("III.", 3), ("111.", 3), ("Ill.", 3), ("I11.", 3), ("lII.", 3), ("Iv.", 4), ("IV .", 4)],
+)
+def test_ocr_roman_numerals(heading, number):
+    text = _numbered(["I", "II"]) + f"\n\n{heading} Third heading\n\nMore text here. Fine."
+    if number == 4:
+        text = text.replace(
+            f"{heading} Third", f"III. Third heading\n\nText. Yes.\n\n{heading} Four"
+        )
+    sections = ctm.split_sections(_doc(text))
+    assert sections.headings.query("level == 'part'")["number"].tolist()[-1] == number
+
+
+def test_arabic_list_numbers_are_not_roman_parts():
+    text = "Opening words of the speech.\n\n1. We call for peace.\n\n11. We call for more."
+    with pytest.warns(UserWarning, match="no part or sub-section headings"):
+        sections = ctm.split_sections(_doc(text))
+    assert sections.headings.empty
+
+
+def test_run_on_wrapped_and_bare_number_headings():
+    text = (
+        "Preface text.\n\n"
+        "I. Regional Challenges and Responses Although we are a global power, we act.\n\n"
+        "II. Advancing our Interests Through\n"
+        "Engagement and Enlargement The dawn of the era is here.\n\n"
+        "III.\n"
+        "What We Seek ... Our Interests And Objectives The vision is one of freedom.\n"
+    )
+    sections = ctm.split_sections(_doc(text))
+    parts = sections.headings.query("level == 'part'")
+    assert parts["title"].tolist() == [
+        "Regional Challenges and Responses",
+        "Advancing our Interests Through Engagement and Enlargement",
+        "What We Seek ... Our Interests And Objectives",
+    ]
+    assert sections.units["text"].tolist() == [
+        "Preface text.",
+        "Although we are a global power, we act.",
+        "The dawn of the era is here.",
+        "The vision is one of freedom.",
+    ]
+    assert sections.units["part"].tolist() == [0, 1, 2, 3]
+
+
+def test_nss_2006_lettered_sub_sections(nss_sections):
+    sections = nss_sections.headings.query(
+        "doc_id == @NSS_2006 and level == 'section' and line > 293 and line < 506"
+    )
+    assert sections["title"].tolist() == [
+        "Summary of National Security Strategy 2002",
+        "Current Context: Successes and Challenges",
+        "The Way Ahead",
+    ]
+    units = nss_sections.units.query("doc_id == @NSS_2006 and part == 3")
+    assert units["section"].drop_duplicates().tolist() == [1, 2, 3]
+    assert units["label"].drop_duplicates().tolist() == [
+        "3.1 A. Summary of…",
+        "3.2 B. Current Context:…",
+        "3.3 C. The Way Ahead",
+    ]
+    assert units["text"].iloc[0].startswith("Defeating terrorism requires")
+
+
+def test_repeated_lettered_headings_are_not_running_headers(nss_sections):
+    furniture = nss_sections.furniture.query("doc_id == @NSS_2006")
+    assert not furniture["text"].str.match(r"[A-C]\. ").any()
+    lines = ctm.furniture.line_furniture(
+        [
+            "B. Context",
+            "one",
+            "B. Context",
+            "two",
+            "B. Context",
+            "three",
+            "Header",
+            "a",
+            "Header",
+            "b",
+            "Header",
+            "c",
+        ]
+    )
+    assert lines == [None] * 6 + ["running header", None] * 3
+    same = ctm.furniture.line_furniture(["B. Context", "The same text."] * 3)
+    assert same == ["running header", None] * 3
+
+
+# --- UN speeches that get headings (issue 12): each checked by reading it ----------------------
+
+UN_WITH_PARTS = {  # numbered or Markdown headings printed in the speech
+    "HTI_79_2024": 9,
+    "JPN_79_2024": 3,
+    "NRU_79_2024": 7,
+    "PRY_79_2024": 13,
+    "SLV_79_2024": 4,
+}
+UN_WITHOUT_HEADINGS = {  # ordinal lists inside prose, page markers: no structure
+    "BFA_78_2023",
+    "CHL_75_2020",
+    "ERI_77_2022",
+    "FIN_79_2024",
+    "RUS_79_2024",
+}
+
+
+@pytest.fixture(scope="module")
+def un_checked(un_corpus_path, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("un")
+    for doc_id in [*UN_WITH_PARTS, *UN_WITHOUT_HEADINGS]:
+        (folder / f"{doc_id}.txt").write_bytes((un_corpus_path / f"{doc_id}.txt").read_bytes())
+    with pytest.warns(UserWarning, match="5 of 10 documents have no part"):
+        return ctm.split_sections(ctm.load_documents(folder))
+
+
+def test_un_speeches_with_printed_headings(un_checked):
+    parts = un_checked.headings.query("level == 'part'").groupby("doc_id").size()
+    assert parts.to_dict() == UN_WITH_PARTS
+    assert un_checked.numbering.empty
+
+
+def test_un_lists_and_page_markers_are_not_structure(un_checked):
+    assert not un_checked.headings["doc_id"].isin(UN_WITHOUT_HEADINGS).any()
+    markers = un_checked.furniture.query("doc_id == 'RUS_79_2024' and reason == 'page number'")
+    assert markers["text"].str.startswith("### Page").sum() == 7
+
+
+def test_sections_check_reports_each_document_and_fails_on_gaps(tmp_path, capsys):
+    from corpus_tm.cli import main
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "good.txt").write_text(
+        "Preface text.\n\n" + _numbered(["I", "II", "III"]), encoding="utf-8"
+    )
+    assert main(["sections", str(folder), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "1 documents: no gap" in out
+    assert "good" in out
+    (folder / "gap.txt").write_text(
+        "Preface text.\n\n" + _numbered(["I", "II", "IV", "V"]), encoding="utf-8"
+    )
+    assert main(["sections", str(folder), "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "1 part-numbering anomalies" in out
+    assert "part III not found: II is followed by IV" in out
+
+
+def test_document_audit_lists_headings_furniture_and_reflow(example_corpus_path):
+    sections = ctm.split_sections(ctm.load_documents(example_corpus_path))
+    audit = sections.documents.set_index("doc_id")
+    assert audit.loc["qiushi-2020-08", "n_part_headings"] == 3
+    assert audit.loc["qiushi-2020-08", "n_section_headings"] == 11
+    assert audit.loc["qiushi-2020-08", "n_furniture"] == 12
+    assert "photo caption 4" in audit.loc["qiushi-2020-08", "furniture"]
+    assert not audit["reflowed"].any()
+    assert "reflowed" not in sections.units.columns

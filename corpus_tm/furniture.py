@@ -201,9 +201,9 @@ def line_furniture(
     or more times, unless it heads distinct content: a lettered or numbered line
     (``B. Current Context``, ``2. Africa``) followed each time by a different line is a heading
     repeated in several chapters, and so is any other such line with a letter in it
-    (``Enhancing Security``) that, besides, never interrupts a sentence (the text before it
-    ends a sentence or is a short heading-like line every time; a page header interrupts a
-    sentence sooner or later). Forms of address
+    (``Enhancing Security``) that, besides, interrupts a sentence at most once (the text before
+    it ends a sentence or is a short heading-like line; a page header interrupts sentences on
+    page after page). Forms of address
     a speaker repeats (``Mr. President``, ``Excellencies``) are never running headers.
     """
     counts = Counter(line for line in lines if line)
@@ -235,28 +235,29 @@ def _repeated_headings(lines: Sequence[str], counts: Counter[str]) -> set[str]:
 
     A lettered or numbered line (``B. Current Context``) qualifies when a different line
     follows it each time. Any other line (``Enhancing Security``, ``Mr. President``)
-    qualifies when, besides, the text before it ends a sentence every time: a page header
-    sooner or later interrupts a sentence, a sub-heading or a salutation never does.
+    qualifies when, besides, the text before it ends a sentence (or is a short heading-like
+    line) every time but at most once (the once: a table of contents listing the sub-heading):
+    a page header interrupts sentences again and again, a sub-heading never does.
     """
     repeated = {line for line, n in counts.items() if n >= 3 and len(line) < 80}
     if not repeated:
         return set()
     following: dict[str, list[str]] = {line: [] for line in repeated}
-    after_sentence: dict[str, bool] = dict.fromkeys(repeated, True)
+    interruptions: Counter[str] = Counter()
     previous = ""
     for i, line in enumerate(lines):
         if line in repeated:
             after = next((x for x in lines[i + 1 :] if x and x not in repeated), "")
             following[line].append(after)
             if previous and not _ends_block(previous):
-                after_sentence[line] = False
+                interruptions[line] += 1
         if line and line not in repeated:
             previous = line
     headings = {
         line
         for line, after in following.items()
         if len(set(after)) == len(after)
-        and (_MARKED_HEADING.match(line) or (after_sentence[line] and _LETTER.search(line)))
+        and (_MARKED_HEADING.match(line) or (interruptions[line] <= 1 and _LETTER.search(line)))
     }
     return headings | {line for line in repeated if _SALUTATION.match(line)}
 

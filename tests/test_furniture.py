@@ -155,11 +155,12 @@ def _page(body: str, header: str = "NATIONAL SECURITY STRATEGY") -> list[str]:
 
 
 def test_repeated_lines_that_interrupt_sentences_are_running_headers():
+    filler = "and the text of the page runs on in a long sentence over the page break to"
     lines = (
-        _page("The strategy rests on three pillars that we")
-        + _page("describe below, and it has worked for")
-        + _page("many years. It will go on.")
-        + _page("Another page.")
+        _page("The strategy rests on three pillars " + filler)
+        + _page("the next page, where it goes on " + filler)
+        + _page("the page after that, " + filler)
+        + _page("the end. Another page.")
     )
     reasons = line_furniture(lines)
     assert [r for line, r in zip(lines, reasons, strict=True) if line.startswith("NATIONAL")] == [
@@ -175,11 +176,14 @@ def test_repeated_sub_headings_and_salutations_are_kept():
         lines += ["Excellencies", "", f"Remark {i} to the room. Thanks.", ""]
     reasons = line_furniture(lines)
     assert not any(reasons), [(line, r) for line, r in zip(lines, reasons, strict=True) if r]
-    # the same sub-heading stays a running header once it interrupts a sentence
-    lines[10] = (
-        "A remark to the room that runs over a page break, in a sentence longer than a heading"
-    )
+    # once (a table of contents that lists it) is allowed; a line that interrupts sentences
+    # twice is a page header
+    long_line = "A remark to the room that runs over a page break, in a sentence longer than that"
+    lines[10] = long_line
+    assert line_furniture(lines)[12] is None
+    lines[22] = long_line
     assert line_furniture(lines)[12] == "running header"
+    assert line_furniture(lines)[24] == "running header"
 
 
 def test_chinese_full_stop_ends_a_sentence():

@@ -13,6 +13,15 @@ crashed or concurrent run never leaves a half-written entry under the key (a tem
 left by a killed run is removed by a later store once it is an hour old). When an entry is
 read, every file is checked against the manifest; a damaged or incomplete entry is reported
 with a :class:`CacheWarning`, removed, and treated as missing, so the caller rebuilds it.
+
+The package deletes only what it made. The cache folder gets a marker file
+(:data:`CACHE_MARKER`) when the first entry is stored, and :func:`clear_cache` refuses a folder
+without it and removes only entries (folders whose manifest names them) and the package's own
+temporary folders, never other files. Every temporary file or folder the package makes is named
+``.corpus-tm-...XXXXXXXX.tmp`` (:data:`TEMPORARY_PREFIX`, :func:`is_temporary_name`), so a
+clean-up never takes a user's ``.draft.tmp`` for its own. :func:`check_cache_dir` refuses a
+cache folder that is, or holds, the user's own files: the study's folder, the corpus, the home
+folder, the root of the file system, or the current folder given as ``""`` or ``"."``.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -40,14 +50,18 @@ from corpus_tm.errors import ConfigError
 
 __all__ = [
     "CACHE_DIR_ENV",
+    "CACHE_MARKER",
     "DEFAULT_CACHE_DIRNAME",
     "MANIFEST",
+    "TEMPORARY_PREFIX",
     "CacheWarning",
     "atomic_write_bytes",
+    "check_cache_dir",
     "clear_cache",
     "discard_entry",
     "entry_path",
     "fingerprint",
+    "is_temporary_name",
     "load_entry",
     "package_version",
     "read_manifest",
@@ -63,6 +77,18 @@ DEFAULT_CACHE_DIRNAME = ".corpus_tm_cache"
 
 MANIFEST = "manifest.json"
 """Name of the manifest file inside every entry."""
+
+CACHE_MARKER = ".corpus_tm-cache.json"
+"""File in the cache folder that marks it as a corpus_tm cache (small JSON, written by the first
+store); :func:`clear_cache` deletes nothing in a folder without it."""
+
+TEMPORARY_PREFIX = ".corpus-tm-"
+"""Start of the name of every temporary file or folder the package makes."""
+
+_TEMPORARY = re.compile(re.escape(TEMPORARY_PREFIX) + r".+\.[a-z0-9_]{8}\.tmp")
+# A temporary entry folder of an earlier version: ".<key[:16]>-<random>.tmp" (in a kind folder).
+_OLD_ENTRY_TEMPORARY = re.compile(r"\.[^./]{1,16}-[a-z0-9_]+\.tmp")
+_MARKER_FORMAT = 1
 
 _MANIFEST_FORMAT = 1
 _CHUNK = 1 << 20
@@ -83,13 +109,16 @@ os.umask(_UMASK)
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
-    The bytes go to a temporary file beside ``path`` (``.NAME.XXXX.tmp``), are flushed to disk
-    and moved over ``path`` with :func:`os.replace`; on any error the temporary file is removed.
-    The file gets the usual mode for new files (``0666`` less the umask).
+    The bytes go to a temporary file beside ``path`` (``.corpus-tm-NAME.XXXXXXXX.tmp``, see
+    :func:`is_temporary_name`), are flushed to disk and moved over ``path`` with
+    :func:`os.replace`; on any error the temporary file is removed. The file gets the usual mode
+    for new files (``0666`` less the umask).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f"{TEMPORARY_PREFIX}{path.name}.", suffix=".tmp"
+    )
     os.fchmod(handle, 0o666 & ~_UMASK)  # mkstemp makes 0600
     try:
         with os.fdopen(handle, "wb") as file:
@@ -101,6 +130,16 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def is_temporary_name(name: str) -> bool:
+    """Whether ``name`` is that of a temporary file or folder made by this package.
+
+    Such names are ``.corpus-tm-WHAT.XXXXXXXX.tmp`` (:data:`TEMPORARY_PREFIX`, what is being
+    written, the 8 random characters of :mod:`tempfile`). A clean-up after a killed run removes
+    only these, never another ``.*.tmp`` file that a user keeps in the folder.
+    """
+    return _TEMPORARY.fullmatch(name) is not None
 
 
 def package_version() -> str:
@@ -133,13 +172,18 @@ def resolve_cache_dir(cache_dir: str | os.PathLike[str] | bool | None = None) ->
     Raises
     ------
     ConfigError
-        If ``cache_dir`` is of another type, or names an existing file.
+        If ``cache_dir`` is of another type, names an existing file, or names a folder that
+        cannot be a cache (:func:`check_cache_dir`: the current folder given as ``""`` or
+        ``"."``, the home folder, the root of the file system).
     """
     if cache_dir is False:
         return None
+    setting, given = "cache_dir", cache_dir
     if cache_dir is None or cache_dir is True:
         env = os.environ.get(CACHE_DIR_ENV, "").strip()
         path = Path(env) if env else Path.cwd() / DEFAULT_CACHE_DIRNAME
+        if env:
+            setting, given = CACHE_DIR_ENV, env
     elif isinstance(cache_dir, str | os.PathLike):
         path = Path(cache_dir)
     else:
@@ -152,6 +196,95 @@ def resolve_cache_dir(cache_dir: str | os.PathLike[str] | bool | None = None) ->
         raise ConfigError(
             f"cache_dir {str(path)!r} is a file; give a folder, or cache_dir=False to disable "
             "caching."
+        )
+    default = f"{DEFAULT_CACHE_DIRNAME} in the current folder"
+    check_cache_dir(
+        path,
+        setting=setting,
+        given=given if isinstance(given, str | os.PathLike) else None,
+        instead=f"another folder of its own, or unset {CACHE_DIR_ENV} for the default ({default})"
+        if setting == CACHE_DIR_ENV
+        else f"cache_dir=None (the default: {default}), another folder of its own, or "
+        "cache_dir=False (no cache)",
+    )
+    return path
+
+
+def _resolved(path: str | os.PathLike[str]) -> Path:
+    return Path(path).expanduser().absolute().resolve()
+
+
+def _home() -> Path | None:
+    home = os.path.expanduser("~")
+    return None if home == "~" else _resolved(home)
+
+
+def check_cache_dir(
+    cache_dir: str | os.PathLike[str],
+    *,
+    setting: str = "cache_dir",
+    given: str | os.PathLike[str] | None = None,
+    study_dir: str | os.PathLike[str] | None = None,
+    corpus: str | os.PathLike[str] | None = None,
+    instead: str | None = None,
+) -> Path:
+    """Refuse a cache folder whose clearing could reach the user's own files.
+
+    A cache folder must be a folder of its own. Refused: the root of the file system; the
+    home folder or a folder holding it; the study's folder (``study_dir``) or a folder
+    holding it; the corpus (``corpus``, a file or folder), a folder holding it or a folder
+    inside it; and, when the setting was given as ``""`` or ``"."`` relative to the current
+    folder (no ``study_dir``), the current folder.
+
+    Parameters
+    ----------
+    cache_dir : str or path-like
+        The cache folder (made absolute here).
+    setting : str, default "cache_dir"
+        The setting's name, for the message (``"run.cache_dir"``, ``"CORPUS_TM_CACHE_DIR"``).
+    given : str or path-like, optional
+        The value as the user wrote it, for the message and the ``"."`` rule.
+    study_dir : str or path-like, optional
+        The study file's folder, against which ``given`` was resolved.
+    corpus : str or path-like, optional
+        The corpus file or folder.
+    instead : str, optional
+        What to use instead, for the message.
+
+    Returns
+    -------
+    pathlib.Path
+        ``cache_dir``, made absolute.
+
+    Raises
+    ------
+    ConfigError
+        Naming the setting, the folder, why it cannot be a cache and what to use instead.
+    """
+    path = Path(cache_dir).expanduser().absolute()
+    resolved = path.resolve()
+    home = _home()
+    study = _resolved(study_dir) if study_dir is not None else None
+    texts = _resolved(corpus) if corpus is not None else None
+    current = given is not None and study is None and Path(given) == Path(".")
+    checks = [
+        (resolved == Path(resolved.anchor), "is the root of the file system"),
+        (home is not None and resolved == home, "is your home folder"),
+        (study is not None and resolved == study, "is the study's folder"),
+        (texts is not None and resolved == texts, "is the corpus"),
+        (current, "is the current working folder"),
+        (texts is not None and texts in resolved.parents, "is inside the corpus folder"),
+        (texts is not None and resolved in texts.parents, "holds the corpus"),
+        (study is not None and resolved in study.parents, "holds the study's folder"),
+        (home is not None and resolved in home.parents, "holds your home folder"),
+    ]
+    problem = next((why for failed, why in checks if failed), None)
+    if problem is not None:
+        shown = repr(os.fspath(given)) if given is not None else repr(str(path))
+        raise ConfigError(
+            f"{setting} = {shown} {problem} ({resolved}); a cache needs a folder of its own, "
+            "since clearing it removes what is stored there. Use "
+            f"{instead or f'the default {DEFAULT_CACHE_DIRNAME!r} or another folder of its own'}."
         )
     return path
 
@@ -405,8 +538,11 @@ def store_entry(
     """
     final = entry_path(cache_dir, kind, key)
     final.parent.mkdir(parents=True, exist_ok=True)
+    _mark(Path(cache_dir))
     _remove_stale_temporaries(final.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{key[:16]}-", suffix=".tmp", dir=final.parent))
+    tmp = Path(
+        tempfile.mkdtemp(prefix=f"{TEMPORARY_PREFIX}{key[:16]}.", suffix=".tmp", dir=final.parent)
+    )
     try:
         write(tmp)
         files = {
@@ -450,24 +586,75 @@ def store_entry(
     return final
 
 
+def _is_entry_temporary(path: Path) -> bool:
+    """A temporary entry folder of this package (or of an earlier version) in a kind folder."""
+    name = path.name
+    return (is_temporary_name(name) or _OLD_ENTRY_TEMPORARY.fullmatch(name) is not None) and (
+        path.is_dir() and not path.is_symlink()
+    )
+
+
 def _remove_stale_temporaries(folder: Path) -> None:
     """Remove temporary entry folders left in ``folder`` by runs that were killed.
 
-    Only folders untouched for :data:`STALE_SECONDS` go: a run that is writing an entry now
-    has just made its folder.
+    Only the package's own temporary folders untouched for :data:`STALE_SECONDS` go: a run
+    that is writing an entry now has just made its folder.
     """
     limit = time.time() - STALE_SECONDS
     for path in folder.glob(".*.tmp"):
         with contextlib.suppress(OSError):
-            if path.is_dir() and path.stat().st_mtime < limit:
+            if _is_entry_temporary(path) and path.stat().st_mtime < limit:
                 logger.info("removing a stale temporary entry: %s", path)
                 _remove(path)
+
+
+def _mark(root: Path) -> None:
+    """Write the marker that makes ``root`` a corpus_tm cache, unless it is there."""
+    marker = root / CACHE_MARKER
+    if marker.is_file():
+        return
+    content = {
+        "format": _MARKER_FORMAT,
+        "created_by": f"corpus_tm {package_version()}",
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "note": "A corpus_tm cache: corpus_tm.clear_cache() removes its entries, nothing else.",
+    }
+    atomic_write_bytes(marker, (json.dumps(content, indent=2, sort_keys=True) + "\n").encode())
+
+
+def _is_marked(root: Path) -> bool:
+    try:
+        content = json.loads((root / CACHE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(content, dict) and "format" in content
+
+
+def _is_entry(path: Path, kind: str) -> bool:
+    """Whether ``path`` is an entry folder of ``kind``: its manifest names it."""
+    if path.name.startswith(".") or not path.is_dir() or path.is_symlink():
+        return False
+    try:
+        manifest = read_manifest(path)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return (
+        isinstance(manifest, dict)
+        and "manifest_format" in manifest
+        and manifest.get("kind") == kind
+        and manifest.get("key") == path.name
+    )
 
 
 def clear_cache(
     cache_dir: str | os.PathLike[str] | bool | None = None, *, kind: str | None = None
 ) -> int:
-    """Delete cache entries.
+    """Delete cache entries, and nothing else.
+
+    Only a folder with the cache marker (:data:`CACHE_MARKER`, written when the first entry
+    is stored) is cleared, and in it only the entries (``KIND/KEY/`` folders whose manifest
+    names them) and the package's temporary entry folders. Other files and folders, such as
+    a note a user keeps there, stay.
 
     Parameters
     ----------
@@ -480,21 +667,43 @@ def clear_cache(
     -------
     int
         The number of entries removed.
+
+    Raises
+    ------
+    ConfigError
+        If ``cache_dir`` cannot be a cache (:func:`resolve_cache_dir`), or is a folder with
+        files in it but without the marker: then nothing is deleted.
     """
     root = resolve_cache_dir(cache_dir)
     if root is None or not root.is_dir():
         return 0
+    if not _is_marked(root):
+        if not any(root.iterdir()):
+            return 0
+        raise ConfigError(
+            f"{root} is not a corpus_tm cache (it has no {CACHE_MARKER} marker file), so "
+            "clear_cache deletes nothing in it. Check the folder you named; a cache made by "
+            "an earlier corpus_tm has no marker either: delete such a folder yourself, or use "
+            "it once more (storing an entry adds the marker)."
+        )
     kinds: Iterable[Path]
     if kind is not None:
         _check_name(kind, "kind")
         kinds = [root / kind]
     else:
-        kinds = sorted(p for p in root.iterdir() if p.is_dir())
+        kinds = sorted(
+            p
+            for p in root.iterdir()
+            if not p.name.startswith(".") and p.is_dir() and not p.is_symlink()
+        )
     removed = 0
     for folder in kinds:
-        if not folder.is_dir():
+        if not folder.is_dir() or folder.is_symlink():
             continue
-        for entry in sorted(folder.iterdir()):
-            removed += entry.is_dir() and not entry.name.startswith(".")
-            _remove(entry)
+        for path in sorted(folder.iterdir()):
+            if _is_entry(path, folder.name):
+                _remove(path)
+                removed += 1
+            elif _is_entry_temporary(path):
+                _remove(path)
     return removed

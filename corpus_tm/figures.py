@@ -56,7 +56,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from corpus_tm.cache import atomic_write_bytes, fingerprint, load_entry, store_entry
+from corpus_tm.cache import (
+    TEMPORARY_PREFIX,
+    atomic_write_bytes,
+    fingerprint,
+    is_temporary_name,
+    load_entry,
+    store_entry,
+)
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.pipeline import StudyResults
 
@@ -575,7 +582,9 @@ def write_figures(
         raise ConfigError(f"figures.formats: {', '.join(bad)} not supported; use png, svg, pdf.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+        with tempfile.NamedTemporaryFile(
+            dir=folder, prefix=f"{TEMPORARY_PREFIX}write-test.", suffix=".tmp"
+        ):
             pass
     except OSError as exc:
         raise InputError(
@@ -684,8 +693,9 @@ def make_figures(
     except OSError as exc:
         raise InputError(f"{folder}: cannot write figures here ({exc.strerror}).") from None
     try:
-        for stale in (*folder.glob(".*.tmp"), *folder.glob(".write-test-*")):
-            if stale.is_file():  # left by a run that was killed; we hold the lock
+        for stale in folder.glob(f"{TEMPORARY_PREFIX}*.tmp"):
+            # left by a run that was killed (we hold the lock); only our own names
+            if is_temporary_name(stale.name) and stale.is_file() and not stale.is_symlink():
                 stale.unlink(missing_ok=True)
         results = run_study(study, progress=progress)
         return write_figures(results, output=folder, progress=progress)

@@ -285,10 +285,29 @@ def parse_study(data: dict[str, Any], *, path: str | os.PathLike[str]) -> Study:
             )
     for section, key in (("corpus", "path"), ("figures", "output"), ("run", "cache_dir")):
         settings[section][key] = str((path.parent / settings[section][key]).resolve())
+    _check_cache_dir(settings, data.get("run", {}).get("cache_dir"), path)
     lexicon = settings["domains"]["lexicon"]
     if lexicon != "default":
         settings["domains"]["lexicon"] = str((path.parent / lexicon).resolve())
     return Study(path=path, settings=settings)
+
+
+def _check_cache_dir(settings: dict[str, dict[str, Any]], given: str | None, path: Path) -> None:
+    """Refuse a ``run.cache_dir`` that is the study's folder, the corpus or the home folder."""
+    from corpus_tm.cache import DEFAULT_CACHE_DIRNAME, check_cache_dir
+
+    try:
+        check_cache_dir(
+            settings["run"]["cache_dir"],
+            setting="run.cache_dir",
+            given=given,
+            study_dir=path.parent,
+            corpus=settings["corpus"]["path"],
+            instead=f'the default "{DEFAULT_CACHE_DIRNAME}" beside the study (leave '
+            "run.cache_dir out) or another folder of its own",
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def _check_preprocessing(values: dict[str, Any], path: Path) -> None:

@@ -10,15 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import corpus_tm.cache as cache
 import corpus_tm.preprocessing as preprocessing
 from corpus_tm.cache import (
     CACHE_DIR_ENV,
+    CACHE_MARKER,
     DEFAULT_CACHE_DIRNAME,
     MANIFEST,
     CacheWarning,
+    atomic_write_bytes,
     clear_cache,
     entry_path,
     fingerprint,
+    is_temporary_name,
     load_entry,
     read_manifest,
     resolve_cache_dir,
@@ -32,6 +36,7 @@ from corpus_tm.preprocessing import (
     load_corpus,
     save_corpus,
 )
+from corpus_tm.study import load_study
 
 CORPUS_FILES = {MANIFEST, "units.parquet", "tokens.npz", "dictionary.json", "corpus.json"}
 
@@ -301,3 +306,185 @@ def test_clear_cache(example_units, tmp_path):
     assert clear_cache(tmp_path) == 1
     assert _entries(tmp_path) == []
     assert clear_cache(False) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# The package deletes only what it made
+
+
+def _tree(folder: Path) -> dict[str, bytes | None]:
+    """Every file (its bytes) and folder (None) under ``folder``."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def _user_folder(folder: Path) -> Path:
+    """A folder of a user's own files, laid out like a cache (kind folders and all)."""
+    files = {
+        "notes.txt": b"my notes",
+        ".draft.tmp": b"a draft",
+        "corpus/speech.txt": b"a text of mine",
+        "corpus/0001/page.txt": b"a page",
+        "model/k1/a.json": b"{}",
+    }
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_the_first_store_marks_the_cache_folder(tmp_path):
+    root = tmp_path / "cache"
+    store_entry(root, "model", "k1", _write({"a.json": b"{}"}))
+    marker = json.loads((root / CACHE_MARKER).read_text(encoding="utf-8"))
+    assert marker["format"] == 1
+    assert marker["created_by"].startswith("corpus_tm ")
+    before = (root / CACHE_MARKER).read_bytes()
+    store_entry(root, "model", "k2", _write({"a.json": b"{}"}))
+    assert (root / CACHE_MARKER).read_bytes() == before  # written once
+
+
+def test_clear_cache_refuses_a_folder_without_the_marker(tmp_path):
+    folder = _user_folder(tmp_path / "project")
+    before = _tree(folder)
+    with pytest.raises(ConfigError, match="is not a corpus_tm cache") as caught:
+        clear_cache(folder)
+    assert str(folder) in str(caught.value)
+    assert CACHE_MARKER in str(caught.value)
+    with pytest.raises(ConfigError, match="is not a corpus_tm cache"):
+        clear_cache(folder, kind="corpus")
+    assert _tree(folder) == before  # nothing deleted
+    (tmp_path / "empty").mkdir()
+    assert clear_cache(tmp_path / "empty") == 0
+    assert clear_cache(tmp_path / "missing") == 0
+
+
+def test_clear_cache_removes_only_the_cache_entries(example_units, tmp_path):
+    root = tmp_path / "cache"
+    build_corpus(example_units, cache_dir=root)
+    store_entry(root, "model", "k1", _write({"a.json": b"{}"}))
+    store_entry(root, "model", "k2", _write({"b.json": b"{}"}))
+    # a user's files placed inside the cache, some with names like the cache's own
+    mine = {
+        "notes.txt": b"keep me",
+        ".draft.tmp": b"keep me too",
+        "model/readme.txt": b"about my models",
+        "model/mine/a.json": b"{}",  # a folder without a manifest
+        "model/.draft.tmp/a.txt": b"a folder of mine",
+        "own/data.csv": b"x,y",
+    }
+    for name, data in mine.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    leftover = root / "model" / ".corpus-tm-0123456789abcdef.abcd_123.tmp"  # a killed store
+    leftover.mkdir()
+    (leftover / "a.json").write_bytes(b"{")
+    assert clear_cache(root, kind="model") == 2
+    assert not leftover.exists()
+    assert len(_entries(root)) == 1  # the corpus entry is still there
+    assert clear_cache(root) == 1
+    assert _entries(root) == []
+    assert (root / CACHE_MARKER).is_file()
+    for name, data in mine.items():
+        assert (root / name).read_bytes() == data, name
+    assert clear_cache(root) == 0
+
+
+def test_temporary_names_are_the_packages_own(tmp_path, monkeypatch):
+    seen = []
+    replace = cache.os.replace
+
+    def spy(src, dst):
+        seen.append(Path(src).name)
+        return replace(src, dst)
+
+    monkeypatch.setattr(cache.os, "replace", spy)
+    atomic_write_bytes(tmp_path / "MANIFEST.json", b"{}")
+    store_entry(tmp_path / "cache", "model", "k" * 64, _write({"a.json": b"{}"}))
+    assert seen[0].startswith(".corpus-tm-MANIFEST.json.")
+    assert seen[-1].startswith(".corpus-tm-kkkkkkkkkkkkkkkk.")
+    assert all(is_temporary_name(name) for name in seen), seen
+    for name in ("notes.tmp", ".draft.tmp", ".write-test-mine", ".MANIFEST.json.abcd1234.tmp"):
+        assert not is_temporary_name(name), name
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    folder = tmp_path / "home"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("given", ["", ".", "./"])
+def test_resolve_cache_dir_refuses_the_current_folder(tmp_path, monkeypatch, home, given):
+    work = _user_folder(tmp_path / "work")
+    monkeypatch.chdir(work)
+    before = _tree(work)
+    for call in (resolve_cache_dir, clear_cache):
+        with pytest.raises(ConfigError, match="is the current working folder") as caught:
+            call(given)
+        assert f"cache_dir = {given!r}" in str(caught.value)
+        assert DEFAULT_CACHE_DIRNAME in str(caught.value)
+    monkeypatch.setenv(CACHE_DIR_ENV, ".")
+    with pytest.raises(ConfigError, match=f"{CACHE_DIR_ENV} = '.' is the current working folder"):
+        clear_cache()
+    assert _tree(work) == before
+    assert resolve_cache_dir(work) == work  # named by its path, it is an ordinary folder
+
+
+def test_resolve_cache_dir_refuses_home_and_root(home):
+    for given, problem in (
+        (home, "is your home folder"),
+        ("~", "is your home folder"),
+        (home.parent, "holds your home folder"),
+        ("/", "is the root of the file system"),
+    ):
+        with pytest.raises(ConfigError, match=problem):
+            resolve_cache_dir(given)
+    assert resolve_cache_dir("~/cache") == home / "cache"
+
+
+def _study(folder: Path, corpus: Path, cache_dir: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "study.toml"
+    path.write_text(
+        f'[corpus]\npath = "{corpus.as_posix()}"\n[run]\ncache_dir = "{cache_dir}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("cache_dir", "problem"),
+    [
+        (".", "is the study's folder"),
+        ("", "is the study's folder"),
+        ("..", "holds the study's folder"),
+        ("{corpus}", "is the corpus"),
+        ("{corpus}/cache", "is inside the corpus folder"),
+        ("{corpus}/..", "holds the corpus"),
+        ("{home}", "is your home folder"),
+    ],
+)
+def test_study_refuses_a_cache_dir_of_the_users_files(tmp_path, home, cache_dir, problem):
+    corpus = tmp_path / "texts"
+    corpus.mkdir()
+    given = cache_dir.format(corpus=corpus.as_posix(), home=home.as_posix())
+    path = _study(tmp_path / "studies" / "one", corpus, given)
+    with pytest.raises(ConfigError, match=problem) as caught:
+        load_study(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert f"run.cache_dir = {given!r}" in message
+    assert f'the default "{DEFAULT_CACHE_DIRNAME}" beside the study' in message
+
+
+def test_study_cache_dir_of_its_own_is_accepted(tmp_path, home):
+    corpus = tmp_path / "texts"
+    corpus.mkdir()
+    for given in (DEFAULT_CACHE_DIRNAME, "cache", "../cache", (home / "cache").as_posix()):
+        study = load_study(_study(tmp_path / "studies" / "one", corpus, given))
+        assert study.cache_dir == (tmp_path / "studies" / "one" / given).resolve()

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -109,6 +110,61 @@ def test_unwritable_output_folder(study_with_tmp_cache, tmp_path):
     blocker.write_text("not a folder", encoding="utf-8")
     with pytest.raises(ctm.InputError, match="cannot create the figures folder"):
         ctm.make_figures(study_with_tmp_cache, output=blocker / "figures", progress=False)
+
+
+SMALL_STUDY = """
+[models]
+n_topics = 3
+passes = 1
+iterations = 5
+free_topics = 1
+keyatm_iterations = 10
+[sweep]
+n_topics = [3]
+seeds = [1, 2]
+[aggregation]
+n_boot = 10
+[figures]
+output = "out"
+formats = ["png"]
+dpi = 20
+make = ["topic_mapping"]
+[run]
+cache_dir = "cache"
+"""
+
+
+def test_a_run_removes_only_its_own_temporaries(tmp_path, example_corpus_path):
+    """A user's .tmp and .write-test files in the output folder survive a figures run."""
+    study = tmp_path / "study.toml"
+    study.write_text(
+        f'[corpus]\npath = "{example_corpus_path.as_posix()}"\n{SMALL_STUDY}', encoding="utf-8"
+    )
+    output = tmp_path / "out"
+    output.mkdir()
+    mine = {
+        "notes.tmp": b"notes",
+        ".draft.tmp": b"a draft",
+        ".write-test-mine": b"mine",
+        ".topic_mapping.png.abcd1234.tmp": b"named like an output, but not ours",
+    }
+    for name, data in mine.items():
+        (output / name).write_bytes(data)
+    ours = [  # left by killed runs: an output being written, the write test
+        output / ".corpus-tm-topic_mapping.png.abcd_123.tmp",
+        output / ".corpus-tm-write-test.0123abcd.tmp",
+    ]
+    for path in ours:
+        path.write_bytes(b"half")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a tiny study: small-sample and seed-term warnings
+        manifest = ctm.make_figures(study, progress=False)
+    assert set(manifest["files"]) == {"topic_mapping.csv", "topic_mapping.png"}
+    for name, data in mine.items():
+        assert (output / name).read_bytes() == data, name
+    assert not any(path.exists() for path in ours)
+    hidden = {p.name for p in output.iterdir() if p.name.startswith(".")}
+    assert hidden == {*mine, figures.LOCK_NAME} - {"notes.tmp"}
 
 
 def test_figure_bytes_are_stable_within_a_process():

@@ -202,9 +202,28 @@ def _shown_domains(results: StudyResults, n: int = 10, method: str | None = None
 
 
 def _figure(width: float, height: float, layout: str | None = "constrained") -> Figure:
+    """A standalone figure, not managed by pyplot.
+
+    Drawing it loads no backend and changes no pyplot state. This matters because figures are
+    drawn inside ``mpl.rc_context(STYLE)``: a ``plt.figure`` there would, if it were the first
+    of the session, load the backend inside the context, and matplotlib-inline (Jupyter)
+    switches interactive mode on when it loads, which the end of the context undid, so that
+    no later figure of the kernel was shown. :func:`draw_figure` hands the finished figure to
+    pyplot, outside the context.
+    """
+    return Figure(figsize=(width, height), layout=layout)
+
+
+def _hand_to_pyplot(figure: Figure) -> None:
+    """Let pyplot manage a standalone ``figure`` (``plt.figure(figure)``, matplotlib >= 3.11).
+
+    Then it is shown like any figure made with pyplot: at the end of a Jupyter cell (the
+    inline backend), by ``plt.show()``, and ``plt.close`` closes it. Must be called outside any
+    ``rc_context``: this may be what loads the backend.
+    """
     import matplotlib.pyplot as plt
 
-    return plt.figure(figsize=(width, height), layout=layout)
+    plt.figure(figure)
 
 
 @register("domain_heatmap")
@@ -517,12 +536,16 @@ def draw_figure(results: StudyResults, name: str) -> tuple[Figure, pd.DataFrame]
     Returns
     -------
     figure : matplotlib.figure.Figure
+        Managed by pyplot, like a figure from ``plt.figure``: Jupyter shows it at the end of
+        the cell, ``plt.show()`` shows it, ``plt.close(figure)`` closes it. The backend and
+        interactive mode are left as they were.
     data : pandas.DataFrame
         The data drawn (what the figures command writes as CSV).
     """
     data, draw = figure_data(results, name)
     with mpl.rc_context(STYLE):
         figure = draw()
+    _hand_to_pyplot(figure)  # after the rc_context: see _figure
     return figure, data
 
 
@@ -565,7 +588,6 @@ def write_figures(
     dict
         The manifest that was written.
     """
-    import matplotlib.pyplot as plt
     from tqdm.auto import tqdm
 
     study = results.study
@@ -615,7 +637,6 @@ def write_figures(
             rendered = {
                 fmt: figure_bytes(figure, fmt, dpi=study["figures"]["dpi"]) for fmt in formats
             }
-            plt.close(figure)
             _store_renders(study.cache_dir, key, rendered)
         for fmt, payload in rendered.items():
             atomic_write_bytes(folder / f"{name}.{fmt}", payload)

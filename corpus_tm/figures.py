@@ -362,9 +362,16 @@ def method_comparison(results: StudyResults) -> FigureResult:
     methods = list(results.domain_shares)
 
     def draw(table: pd.DataFrame) -> Figure:
-        figure = _figure(PAGE_WIDTH, 0.3 * table["label"].nunique() + 1.6)
-        axes = figure.subplots(1, len(methods), sharey=True, squeeze=False)
-        plot_method_comparison(table, methods=methods, domains=domains, axes=axes)
+        n_columns = min(2, len(methods))
+        n_rows = -(-len(methods) // n_columns)
+        figure = _figure(PAGE_WIDTH, n_rows * (0.3 * table["label"].nunique() + 1.9))
+        axes = figure.subplots(n_rows, n_columns, sharey=True, squeeze=False)
+        for ax in axes.ravel()[len(methods) :]:
+            ax.set_visible(False)
+        used = axes if axes.size == len(methods) else axes.ravel()[: len(methods)]
+        plot_method_comparison(table, methods=methods, domains=domains, axes=used)
+        for ax, method in zip(axes.ravel(), methods, strict=False):
+            ax.set_title(_method_title(method), fontsize="small", loc="left")
         return figure
 
     return data, draw

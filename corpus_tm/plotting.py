@@ -594,7 +594,8 @@ def plot_method_comparison(
     domains : sequence of str, optional
         Columns (default: the eight largest over all methods).
     axes : array of Axes, optional
-        One Axes per method; a new figure is made when not given.
+        One Axes per method, in a row or a grid (row by row; only the first column shows the
+        section labels); a new figure is made when not given.
 
     Returns
     -------
@@ -612,10 +613,11 @@ def plot_method_comparison(
             squeeze=False,
             layout="constrained",
         )
-    flat = np.asarray(axes).ravel()
+    grid = np.asarray(axes)
+    grid = grid.reshape(1, -1) if grid.ndim == 1 else grid
     subset = shares[shares["domain"].isin(domains) & shares["method"].isin(methods)]
     vmax = float(subset["share"].max()) or 1.0
-    for i, (ax, method) in enumerate(zip(flat, methods, strict=True)):
+    for i, (ax, method) in enumerate(zip(grid.ravel(), methods, strict=True)):
         plot_section_heatmap(
             shares,
             method=method,
@@ -627,7 +629,7 @@ def plot_method_comparison(
             ax=ax,
         )
         ax.set_title(method.replace("_", " "), fontsize="small", loc="left")
-        if i:
+        if i % grid.shape[1]:
             ax.set_ylabel("")
             ax.tick_params(labelleft=False)
     return np.asarray(axes)

@@ -66,6 +66,7 @@ import itertools
 import os
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -789,21 +790,16 @@ def _parse_document(doc_id: str, text: str, rules: SectioningRules) -> _Document
                 {"doc_id": doc_id, "line": number, "text": line, "reason": reason}
             )
     document.paragraphs = _paragraphs(lines, reasons, rules)
-    kept = []
-    for paragraph in document.paragraphs:
-        if is_caption(paragraph.text, rules.caption_rules):
-            document.furniture.append(
-                {
-                    "doc_id": doc_id,
-                    "line": paragraph.line,
-                    "text": paragraph.text,
-                    "reason": "photo caption",
-                }
-            )
-        else:
-            kept.append(paragraph)
-    document.paragraphs = kept
-    _drop_page_markers(document)
+    _drop_paragraphs(
+        document,
+        lambda p: "photo caption" if is_caption(p.text, rules.caption_rules) else None,
+    )
+    _drop_paragraphs(
+        document,
+        lambda p: "page number"
+        if len(p.lines) == 1 and _PAGE_MARKER.match(p.text)
+        else None,
+    )
     document.furniture.sort(key=lambda row: row["line"])
     _assign_parts(document, rules)
     _assign_sections(document, rules)
@@ -816,21 +812,27 @@ def _parse_document(doc_id: str, text: str, rules: SectioningRules) -> _Document
 _PAGE_MARKER = re.compile(r"^#{1,6}\s+page\s+\d{1,4}\b[\w\s()]{0,20}:?$", re.IGNORECASE)
 
 
-def _drop_page_markers(document: _Document) -> None:
-    """Markdown page markers (``### Page 4:``, ``### Page 3 (continued):``) are furniture."""
+def _drop_paragraphs(
+    document: _Document, reason_of: Callable[[_Paragraph], str | None]
+) -> None:
+    """Move the paragraphs ``reason_of`` gives a reason to the furniture table.
+
+    Used for photo captions and for Markdown page markers (``### Page 4:``).
+    """
     kept = []
     for paragraph in document.paragraphs:
-        if len(paragraph.lines) == 1 and _PAGE_MARKER.match(paragraph.text):
+        reason = reason_of(paragraph)
+        if reason is None:
+            kept.append(paragraph)
+        else:
             document.furniture.append(
                 {
                     "doc_id": document.doc_id,
                     "line": paragraph.line,
                     "text": paragraph.text,
-                    "reason": "page number",
+                    "reason": reason,
                 }
             )
-        else:
-            kept.append(paragraph)
     document.paragraphs = kept
 
 

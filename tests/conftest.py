@@ -48,6 +48,38 @@ def example_units(example_corpus_path):
     return ctm.read_corpus(example_corpus_path)
 
 
+_SMALL_STUDY = """
+[models]
+n_topics = 3
+passes = 1
+iterations = 5
+free_topics = 1
+keyatm_iterations = 10
+[sweep]
+n_topics = [3]
+seeds = [1, 2]
+[aggregation]
+n_boot = 10
+"""
+
+
+@pytest.fixture
+def small_study(tmp_path, example_corpus_path):
+    """Write a fast study of the example corpus (3 topics, few iterations) into ``tmp_path``.
+
+    Call it with the study file's remaining tables (``[figures]``, ``[run]``) as TOML text;
+    it returns the path of ``study.toml``.
+    """
+
+    def write(extra: str = "") -> Path:
+        path = tmp_path / "study.toml"
+        corpus = f'[corpus]\npath = "{example_corpus_path.as_posix()}"\n'
+        path.write_text(corpus + _SMALL_STUDY + extra, encoding="utf-8")
+        return path
+
+    return write
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _cache_outside_the_repository(tmp_path_factory):
     """Keep caches that tests make without naming a cache_dir out of the working tree."""

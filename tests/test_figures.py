@@ -112,18 +112,7 @@ def test_unwritable_output_folder(study_with_tmp_cache, tmp_path):
         ctm.make_figures(study_with_tmp_cache, output=blocker / "figures", progress=False)
 
 
-SMALL_STUDY = """
-[models]
-n_topics = 3
-passes = 1
-iterations = 5
-free_topics = 1
-keyatm_iterations = 10
-[sweep]
-n_topics = [3]
-seeds = [1, 2]
-[aggregation]
-n_boot = 10
+SMALL_STUDY_TABLES = """
 [figures]
 output = "out"
 formats = ["png"]
@@ -134,12 +123,9 @@ cache_dir = "cache"
 """
 
 
-def test_a_run_removes_only_its_own_temporaries(tmp_path, example_corpus_path):
+def test_a_run_removes_only_its_own_temporaries(small_study, tmp_path):
     """A user's .tmp and .write-test files in the output folder survive a figures run."""
-    study = tmp_path / "study.toml"
-    study.write_text(
-        f'[corpus]\npath = "{example_corpus_path.as_posix()}"\n{SMALL_STUDY}', encoding="utf-8"
-    )
+    study = small_study(SMALL_STUDY_TABLES)
     output = tmp_path / "out"
     output.mkdir()
     mine = {

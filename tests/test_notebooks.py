@@ -93,18 +93,7 @@ def test_notebook_runs_in_a_fresh_kernel(path, monkeypatch):
     assert not blank, f"{path.name}: figure cells without an image: {blank}"
 
 
-SMALL_STUDY = """
-[models]
-n_topics = 3
-passes = 1
-iterations = 5
-free_topics = 1
-keyatm_iterations = 10
-[sweep]
-n_topics = [3]
-seeds = [1, 2]
-[aggregation]
-n_boot = 10
+SMALL_STUDY_TABLES = """
 [run]
 cache_dir = "cache"
 n_jobs = 1
@@ -112,7 +101,7 @@ n_jobs = 1
 
 
 @pytest.mark.slow
-def test_figures_still_show_after_draw_figure(tmp_path, example_corpus_path, monkeypatch):
+def test_figures_still_show_after_draw_figure(small_study, tmp_path, monkeypatch):
     """draw_figure leaves the kernel's backend and interactive mode alone (issue 13).
 
     The first figure drawn in a kernel used to load the inline backend inside the style's
@@ -120,10 +109,7 @@ def test_figures_still_show_after_draw_figure(tmp_path, example_corpus_path, mon
     """
     from nbformat.v4 import new_code_cell, new_notebook
 
-    study = tmp_path / "study.toml"
-    study.write_text(
-        f'[corpus]\npath = "{example_corpus_path.as_posix()}"\n{SMALL_STUDY}', encoding="utf-8"
-    )
+    small_study(SMALL_STUDY_TABLES)  # study.toml in tmp_path, where the kernel runs
     sources = [
         "import warnings\n\nimport corpus_tm as ctm\n\n"
         "warnings.simplefilter('ignore')  # a tiny study: small-sample and seed-term warnings\n"

@@ -48,7 +48,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import spearmanr
 
 from corpus_tm.domains import OTHER, DomainShares, sentence_domain_scores
-from corpus_tm.errors import ConfigError
+from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.sectioning import split_sentences
 
 __all__ = [
@@ -84,7 +84,7 @@ _SECTION_COLUMNS = [
 _NAME = re.compile(r"^(?P<doc>.+?)(?:/(?P<part>\d+)(?:\.(?P<section>\d+))?)?$")
 
 
-class SmallSampleWarning(UserWarning):
+class SmallSampleWarning(CorpusTmWarning):
     """A section has too few units (or a study too few seeds) for an interval to mean much."""
 
 
@@ -760,7 +760,7 @@ def compare_profiles(
 # Agreement between methods
 
 
-class UnresolvedDomainWarning(UserWarning):
+class UnresolvedDomainWarning(CorpusTmWarning):
     """A model gives about 0 to a domain that the dictionary finds clearly in the same units."""
 
 

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from corpus_tm.errors import ConfigError
+from corpus_tm.errors import ConfigError, CorpusTmWarning
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -98,7 +98,7 @@ STALE_SECONDS = 3600
 logger = logging.getLogger(__name__)
 
 
-class CacheWarning(UserWarning):
+class CacheWarning(CorpusTmWarning):
     """A cache entry was damaged and is being rebuilt, or a result could not be cached."""
 
 
@@ -501,7 +501,7 @@ def store_entry(
     cache_dir: str | os.PathLike[str],
     kind: str,
     key: str,
-    write: Callable[[Path], None],
+    write: Callable[[Path], object],
     *,
     meta: Mapping[str, Any] | None = None,
 ) -> Path:

@@ -12,13 +12,18 @@ import argparse
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from corpus_tm.backends import available_backends
 from corpus_tm.errors import CorpusTmError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _print_table(table: pd.DataFrame) -> None:
+    import pandas as pd
+
     with pd.option_context(
         "display.max_rows",
         None,
@@ -80,6 +85,8 @@ def _figures(args: argparse.Namespace) -> int:
     print(f"LDA and NMF with k = {manifest['n_topics']}; the sweep recommends ", end="")
     print(manifest["k_reason"])
     if args.verbose:
+        import pandas as pd
+
         _print_table(pd.DataFrame({"file": list(files), "sha256": list(files.values())}))
     return 0
 
@@ -163,7 +170,12 @@ def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--unit", default="paragraph", choices=["paragraph", "section", "sentences"]
     )
-    parser.add_argument("--method", default="nmf", choices=["nmf", "lda"])
+    parser.add_argument(
+        "--method",
+        default="nmf",
+        choices=available_backends(sweepable=True),
+        help="topic-model backend (default nmf)",
+    )
     parser.add_argument("--n-jobs", type=int, default=1, help="processes to use")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -257,8 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     topics = commands.add_parser(
         "topics",
         help="fit one model and print top terms and mapped domains",
-        description="Fit one LDA or NMF model and print each topic's top terms, its best "
-        "security domain, score, runner-up and margin.",
+        description="Fit one topic model (LDA, NMF or a registered backend) and print each "
+        "topic's top terms, its best security domain, score, runner-up and margin.",
     )
     _add_corpus_options(topics)
     topics.add_argument("--k", type=int, default=8, help="number of topics (default 8)")

@@ -43,16 +43,19 @@ normalised topic weights.
 
 from __future__ import annotations
 
+import json
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from corpus_tm.errors import ConfigError
+from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.lexicon import (
     OTHER,
     Lexicon,
@@ -152,6 +155,62 @@ class DomainShares:
     def domains(self) -> list[str]:
         """Column names: the lexicon domains and ``other``."""
         return list(self.shares.columns)
+
+    def write(self, folder: str | os.PathLike[str]) -> Path:
+        """Write the shares into ``folder`` (which must exist): Parquet tables, the model's
+        ``.npz`` file and a JSON file of method and parameters. :meth:`read` reads it back.
+
+        The unit table and the lexicon are not written: :meth:`read` takes them again.
+        """
+        from corpus_tm.models import save_model
+
+        folder = Path(folder)
+        self.shares.to_parquet(folder / "shares.parquet")
+        if self.mapping is not None:
+            self.mapping.to_parquet(folder / "mapping.parquet", index=False)
+        if self.model is not None:
+            save_model(self.model, folder / "model.npz")
+        if self.attribution is not None:
+            self.attribution.to_parquet(folder / "attribution.parquet")
+        (folder / "result.json").write_text(
+            json.dumps({"method": self.method, "params": self.params}, sort_keys=True, default=str),
+            encoding="utf-8",
+        )
+        return folder
+
+    @classmethod
+    def read(
+        cls, folder: str | os.PathLike[str], corpus: Corpus | pd.DataFrame, lexicon: Lexicon
+    ) -> DomainShares:
+        """Read shares written by :meth:`write`, for the units of ``corpus`` and ``lexicon``."""
+        from corpus_tm.models import load_model
+
+        folder = Path(folder)
+        meta = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+        shares = pd.read_parquet(folder / "shares.parquet")
+        mapping = None
+        if (folder / "mapping.parquet").exists():
+            mapping = pd.read_parquet(folder / "mapping.parquet")
+            for column in mapping.columns:  # Parquet gives list cells back as numpy arrays
+                mapping[column] = mapping[column].map(
+                    lambda v: v.tolist() if isinstance(v, np.ndarray) else v
+                )
+        model = load_model(folder / "model.npz") if (folder / "model.npz").exists() else None
+        attribution = (
+            pd.read_parquet(folder / "attribution.parquet")
+            if (folder / "attribution.parquet").exists()
+            else None
+        )
+        return cls(
+            method=meta["method"],
+            shares=shares,
+            units=_aligned_units(corpus, shares.index),
+            lexicon=lexicon,
+            mapping=mapping,
+            model=model,
+            params=meta["params"],
+            attribution=attribution,
+        )
 
     def tidy(self) -> pd.DataFrame:
         """Long form: one row per unit and domain, ``method, doc_id, unit_id, domain, share``."""
@@ -338,7 +397,7 @@ def seed_prior(
 
     Warns
     -----
-    UserWarning
+    CorpusTmWarning
         When some domains are dropped (listed with their seed-token counts).
     """
     lexicon = lexicon if lexicon is not None else default_lexicon()
@@ -371,7 +430,7 @@ def seed_prior(
             f"{len(dropped)} of {len(lexicon)} domains have fewer than {min_seed_count} seed-term "
             "tokens in the corpus vocabulary and get no topic (their share is 0); seed tokens "
             f"in brackets: {', '.join(dropped)}. See lexicon_coverage(corpus, lexicon).",
-            UserWarning,
+            CorpusTmWarning,
             stacklevel=2,
         )
     n_topics = len(present) + int(n_free_topics)
@@ -525,7 +584,7 @@ def fit_seeded_lda(
             f"{', '.join(names)}. They are counted as 'other' and the domains' shares are 0. "
             "Raise min_seed_count to leave such domains out of the model, or seed_weight to "
             "hold their topics.",
-            UserWarning,
+            CorpusTmWarning,
             stacklevel=2,
         )
         mapping.loc[drifted, "source"] = "drifted"
@@ -948,7 +1007,8 @@ def _unit_topic_shares(model: TopicModel, corpus: Corpus | pd.DataFrame | None) 
     totals = theta.sum(axis=1, keepdims=True)
     totals[totals == 0] = 1.0
     theta = theta / totals
-    alpha = getattr(model, "state", {}).get("alpha") if model.method == "lda" else None
+    # A model whose doc_topic includes a Dirichlet prior keeps it as state["alpha"] (LDA).
+    alpha = getattr(model, "state", {}).get("alpha")
     dtm = getattr(corpus, "dtm", None)
     if alpha is None or dtm is None:
         return theta

@@ -1,7 +1,9 @@
-"""Exception types raised by corpus_tm.
+"""Exception and warning types of corpus_tm.
 
 Every error a user can cause by bad input or settings is one of these, with a message that names
-the file, line or parameter and says what to do about it.
+the file, line or parameter and says what to do about it. Every warning corpus_tm gives is a
+:class:`CorpusTmWarning`, so ``warnings.filterwarnings("ignore", category=CorpusTmWarning)``
+silences them all and ``"error"`` turns them all into exceptions.
 """
 
 from __future__ import annotations
@@ -17,3 +19,8 @@ class InputError(CorpusTmError, ValueError):
 
 class ConfigError(CorpusTmError, ValueError):
     """A parameter, lexicon or study setting is invalid."""
+
+
+class CorpusTmWarning(UserWarning):
+    """Base class of all corpus_tm warnings (a result to read with care, input that was
+    repaired or skipped)."""

@@ -16,32 +16,35 @@ token lists with the topics given as lists of their top terms (:func:`topic_cohe
 from __future__ import annotations
 
 import inspect
+import json
 import math
+import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
 from tqdm.auto import tqdm
 
+from corpus_tm.backends import available_backends, get_backend
 from corpus_tm.corpus import Corpus
 from corpus_tm.domains import map_topics
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.lexicon import Lexicon, default_lexicon, lexicon_coverage
+from corpus_tm.matching import match_topics
 from corpus_tm.models import (
     TopicModel,
     apply_idf,
     check_corpus,
     check_n_topics,
-    fit_lda,
     fit_model,
-    fit_nmf,
+    load_model,
+    save_model,
 )
-from corpus_tm.synthetic import cosine_matrix
 
 __all__ = [
     "COHERENCE_MEASURES",
@@ -591,7 +594,8 @@ def _gensim_lda(model: TopicModel) -> Any:
     return lda
 
 
-def _lda_bound(model: TopicModel, corpus: Corpus) -> dict[str, float]:
+def lda_fit_measures(model: TopicModel, corpus: Corpus) -> dict[str, float]:
+    """LDA's fit measures (the ``"lda"`` backend's score): ``per_word_bound``, ``perplexity``."""
     from corpus_tm.corpus import BagOfWords
 
     lda = _gensim_lda(model)
@@ -601,7 +605,8 @@ def _lda_bound(model: TopicModel, corpus: Corpus) -> dict[str, float]:
     return {"per_word_bound": bound, "perplexity": float(np.exp(-bound))}
 
 
-def _nmf_error(model: TopicModel, corpus: Corpus) -> dict[str, float]:
+def nmf_fit_measures(model: TopicModel, corpus: Corpus) -> dict[str, float]:
+    """NMF's own fit measures (the ``"nmf"`` backend's score): the reconstruction errors."""
     from sklearn.decomposition import non_negative_factorization
 
     counts = _aligned_dtm(model, corpus)
@@ -763,10 +768,7 @@ def evaluate(
     table["share"] = model.doc_topic.to_numpy().mean(axis=0)
     table["top_terms"] = [" ".join(t) for t in topics]
     overall["diversity"] = topic_diversity(topics)
-    if model.method == "lda":
-        overall.update(_lda_bound(model, corpus))
-    else:
-        overall.update(_nmf_error(model, corpus))
+    overall.update(get_backend(model.method).fit_measures(model, corpus))
     return Evaluation(overall=pd.Series(overall, name="value"), topics=table, top_n=int(top_n))
 
 
@@ -1121,7 +1123,8 @@ class SweepResult:
 
     Attributes
     ----------
-    method : {"lda", "nmf"}
+    method : str
+        The backend swept.
     metrics : pandas.DataFrame
         One row per ``k`` x ``seed``, sorted by both: ``method``, ``k``, ``seed``, one column per
         coherence measure (mean over topics), ``diversity``, with a lexicon the domain
@@ -1140,6 +1143,37 @@ class SweepResult:
     metrics: pd.DataFrame
     models: dict[tuple[int, int], TopicModel] = field(repr=False)
     params: dict[str, Any]
+
+    def write(self, folder: str | os.PathLike[str]) -> Path:
+        """Write the sweep into ``folder`` (which must exist); :meth:`read` reads it back."""
+        folder = Path(folder)
+        self.metrics.to_parquet(folder / "metrics.parquet", index=False)
+        for (k, seed), model in self.models.items():
+            save_model(model, folder / f"model-k{k}-seed{seed}.npz")
+        meta = {
+            "method": self.method,
+            "params": self.params,
+            "runs": [[int(k), int(seed)] for k, seed in self.models],
+        }
+        (folder / "sweep.json").write_text(
+            json.dumps(meta, sort_keys=True, default=str), encoding="utf-8"
+        )
+        return folder
+
+    @classmethod
+    def read(cls, folder: str | os.PathLike[str]) -> SweepResult:
+        """Read a sweep written by :meth:`write`."""
+        folder = Path(folder)
+        meta = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+        return cls(
+            method=meta["method"],
+            metrics=pd.read_parquet(folder / "metrics.parquet"),
+            models={
+                (k, seed): load_model(folder / f"model-k{k}-seed{seed}.npz")
+                for k, seed in meta["runs"]
+            },
+            params=meta["params"],
+        )
 
     @property
     def ks(self) -> list[int]:
@@ -1262,7 +1296,9 @@ def sweep(
     Parameters
     ----------
     corpus : Corpus
-    method : {"lda", "nmf"}
+    method : str
+        A backend whose topics are chosen by k (``"lda"``, ``"nmf"`` or a registered one;
+        :func:`corpus_tm.available_backends` with ``sweepable=True``).
     n_topics : int or iterable of int
         Numbers of topics to try (each checked as in :func:`~corpus_tm.models.fit_lda`).
     seeds : int or iterable of int, default (0, 1, 2)
@@ -1287,8 +1323,8 @@ def sweep(
         A table from :func:`evidenced_domains` to use instead (another evidence rule); the
         lexicon defaults to :func:`corpus_tm.default_lexicon` when only this is given.
     **model_params
-        Passed to :func:`~corpus_tm.models.fit_lda` or :func:`~corpus_tm.models.fit_nmf`
-        (e.g. ``passes=10`` or ``init="random"``).
+        Passed to the backend's fit function, e.g. :func:`~corpus_tm.models.fit_lda` or
+        :func:`~corpus_tm.models.fit_nmf` (``passes=10`` or ``init="random"``).
 
     Returns
     -------
@@ -1298,8 +1334,15 @@ def sweep(
     from joblib import Parallel, delayed
 
     check_corpus(corpus)
-    if method not in ("lda", "nmf"):
-        raise ConfigError(f"method must be 'lda' or 'nmf', got {method!r}.")
+    try:
+        backend = get_backend(method)
+    except ConfigError as exc:
+        raise ConfigError(f"method: {exc}") from None
+    if backend.uses_lexicon:
+        raise ConfigError(
+            f"{method!r} takes its topics from the lexicon, so there is no k to sweep; sweep "
+            f"one of {', '.join(map(repr, available_backends(sweepable=True)))}."
+        )
     ks = _int_list("n_topics", n_topics)
     for k in ks:
         check_n_topics(k, corpus)
@@ -1308,7 +1351,7 @@ def sweep(
     for reserved in ("random_state", "n_topics", "progress"):
         if reserved in model_params:
             raise ConfigError(f"{reserved} is set by sweep itself; do not pass it in model_params.")
-    fit = fit_lda if method == "lda" else fit_nmf
+    fit = backend.fit_function
     accepted = set(inspect.signature(fit).parameters) - {"corpus", "n_topics", "random_state"}
     unknown = sorted(set(model_params) - accepted)
     if unknown:
@@ -1450,12 +1493,6 @@ class StabilityResult:
         return both.groupby(["k", "seed"], as_index=False)["stability"].mean()
 
 
-def _match(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    sim = cosine_matrix(a, b)
-    rows, cols = linear_sum_assignment(sim, maximize=True)
-    return rows, cols, sim[rows, cols]
-
-
 def stability(runs: SweepResult | Mapping[tuple[int, int], TopicModel], *, top_n: int = 5):
     """Align topics across seeds and score how well each topic and each k reproduces.
 
@@ -1496,7 +1533,7 @@ def stability(runs: SweepResult | Mapping[tuple[int, int], TopicModel], *, top_n
         pair_means = []
         for i, s1 in enumerate(seeds):
             for s2 in seeds[i + 1 :]:
-                pair_means.append(float(_match(mats[s1], mats[s2])[2].mean()))
+                pair_means.append(float(match_topics(mats[s1], mats[s2])[2].mean()))
                 pair_rows.append({"k": k, "seed_a": s1, "seed_b": s2, "stability": pair_means[-1]})
         ref = seeds[0]
         ref_cos = np.zeros((k, len(seeds) - 1))
@@ -1505,7 +1542,7 @@ def stability(runs: SweepResult | Mapping[tuple[int, int], TopicModel], *, top_n
                 {"k": k, "seed": ref, "topic": r, "reference_topic": r, "cosine": 1.0}
             )
         for j, s in enumerate(seeds[1:]):
-            rows, cols, cos = _match(mats[ref], mats[s])
+            rows, cols, cos = match_topics(mats[ref], mats[s])
             ref_cos[rows, j] = cos
             for r, c, v in zip(rows, cols, cos, strict=True):
                 align_rows.append(

@@ -66,6 +66,7 @@ from corpus_tm.cache import (
 )
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.pipeline import StudyResults
+from corpus_tm.study import FIGURE_NAMES
 
 FigureResult = tuple[pd.DataFrame, Callable[[pd.DataFrame], Figure]]
 """The data to draw and a function that draws a table like it (it gets the rounded data)."""
@@ -112,6 +113,12 @@ def register(name: str) -> Callable[[FigureFunction], FigureFunction]:
     The function returns ``(data, draw)``; ``draw(table)`` must draw from ``table`` alone (it
     is called with ``round_table(data)``), taking nothing numeric from the results.
     """
+
+    if name not in FIGURE_NAMES:
+        raise ConfigError(
+            f"figure {name!r} is not in corpus_tm.study.FIGURE_NAMES; add it there too, so that "
+            "study files can name it."
+        )
 
     def decorate(function: FigureFunction) -> FigureFunction:
         FIGURES[name] = function
@@ -176,12 +183,31 @@ def _main_method(results: StudyResults) -> str:
 
 
 def _method_title(method: str) -> str:
-    return {
-        "keyatm": "keyword-assisted topic model (keyATM)",
-        "lda_mapped": "LDA, topics attributed to domains",
-        "nmf_mapped": "NMF, topics attributed to domains",
-        "dictionary": "dictionary baseline",
-    }.get(method, method)
+    from corpus_tm.backends import domain_method_backend
+
+    backend = domain_method_backend(method)
+    if backend is not None:
+        return backend.description
+    return "dictionary baseline" if method == "dictionary" else method
+
+
+def _topic_method(results: StudyResults) -> str:
+    """The method whose topics the topic figures show: ``figures.method`` if it is one of a
+    backend that takes k (its own topics, mapped to domains), else the study's last such."""
+    from corpus_tm.backends import domain_method_backend
+
+    mapped = [
+        method
+        for method in results.domain_shares
+        if (backend := domain_method_backend(method)) is not None and not backend.uses_lexicon
+    ]
+    if not mapped:
+        raise ConfigError(
+            "the topic figures need a topic model whose topics are chosen by k; add 'lda' or "
+            "'nmf' to models.methods, or leave top_terms and topic_mapping out of figures.make."
+        )
+    main = results.study["figures"]["method"]
+    return main if main in mapped else mapped[-1]
 
 
 def _unresolved(results: StudyResults, method: str) -> list[str]:
@@ -305,10 +331,10 @@ def domain_flow(results: StudyResults) -> FigureResult:
 
 @register("top_terms")
 def top_terms(results: StudyResults) -> FigureResult:
-    """Top terms of the unseeded NMF topics, titled with their mapped domains."""
+    """Top terms of the topics of ``figures.method`` (NMF by default), titled with their domains."""
     from corpus_tm.plotting import plot_top_terms
 
-    shares = results.domain_shares["nmf_mapped"]
+    shares = results.domain_shares[_topic_method(results)]
     terms = shares.model.top_terms(8)
     data = terms.merge(shares.mapping[["topic", "domain"]], on="topic", how="left")
     ncols = 4
@@ -379,10 +405,10 @@ def method_comparison(results: StudyResults) -> FigureResult:
 
 @register("topic_mapping")
 def topic_mapping(results: StudyResults) -> FigureResult:
-    """The NMF topic-to-domain mapping table."""
+    """The topic-to-domain mapping table of the topics of the top-terms figure."""
     from corpus_tm.plotting import plot_mapping_table
 
-    mapping = results.domain_shares["nmf_mapped"].mapping
+    mapping = results.domain_shares[_topic_method(results)].mapping
     columns = [
         c
         for c in ("topic", "domain", "score", "runner_up", "margin", "top_terms")

@@ -41,14 +41,14 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from corpus_tm.domains import OTHER, DomainShares, map_topics, topic_attribution
-from corpus_tm.errors import ConfigError
+from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.lexicon import Lexicon, default_lexicon
 
 if TYPE_CHECKING:
     from corpus_tm.corpus import Corpus
     from corpus_tm.models import TopicModel
 
-__all__ = ["fit_keyatm"]
+__all__ = ["fit_keyatm", "fit_keyatm_model", "keyatm_domain_shares"]
 
 #: Progress bars are shown by default from this many tokens times iterations.
 _PROGRESS_MIN_WORK = 50_000_000
@@ -172,6 +172,11 @@ def _positive(name: str, value: Any) -> float:
     return float(value)
 
 
+def _check_attribution(attribution: Any) -> None:
+    if attribution not in ("soft", "keyword"):
+        raise ConfigError(f"attribution must be 'soft' or 'keyword', not {attribution!r}.")
+
+
 def fit_keyatm(
     corpus: Corpus,
     lexicon: Lexicon | None = None,
@@ -257,6 +262,62 @@ def fit_keyatm(
     into generic topics. With ``"soft"`` it named it in 8-10 of 10 (see
     ``benchmarks/validation/``).
     """
+    _check_attribution(attribution)
+    model = fit_keyatm_model(
+        corpus,
+        lexicon,
+        n_free_topics=n_free_topics,
+        iterations=iterations,
+        burn_in=burn_in,
+        thin=thin,
+        alpha=alpha,
+        beta=beta,
+        beta_keyword=beta_keyword,
+        gamma=gamma,
+        min_keyword_count=min_keyword_count,
+        random_state=random_state,
+        progress=progress,
+    )
+    return keyatm_domain_shares(
+        model,
+        corpus,
+        lexicon,
+        attribution=attribution,
+        dictionary=dictionary,
+        n_terms=n_terms,
+    )
+
+
+def fit_keyatm_model(
+    corpus: Corpus,
+    lexicon: Lexicon | None = None,
+    *,
+    n_free_topics: int = 10,
+    iterations: int = 1000,
+    burn_in: int | None = None,
+    thin: int = 5,
+    alpha: float = 0.1,
+    beta: float = 0.01,
+    beta_keyword: float = 0.1,
+    gamma: tuple[float, float] = (1.0, 1.0),
+    min_keyword_count: int = 5,
+    random_state: int | None = None,
+    progress: bool | None = None,
+) -> TopicModel:
+    """Fit the keyATM base model; return the topic model (the ``"keyatm"`` backend's fit).
+
+    The parameters are those of :func:`fit_keyatm`. The model's ``params`` record the domains
+    of the keyword topics (``keyword_domains``, topics ``0 .. len - 1``; the free topics
+    follow) and ``state`` the keyword topic of every vocabulary term (``keyword_topic``, -1 for
+    none) and each keyword topic's share of keyword-distribution tokens (``pi``).
+    :func:`keyatm_domain_shares` turns it into domain shares.
+
+    Returns
+    -------
+    TopicModel
+        ``method="keyatm"``; ``doc_topic_raw`` holds each unit's expected token counts per
+        topic, averaged over the draws after burn-in.
+    """
     from corpus_tm.models import check_corpus, library_versions, make_topic_model
 
     check_corpus(corpus)
@@ -287,28 +348,7 @@ def fit_keyatm(
             f"random_state must be an integer from 0 to 2**32 - 1 or None, not {random_state!r}."
         )
 
-    if attribution not in ("soft", "keyword"):
-        raise ConfigError(f"attribution must be 'soft' or 'keyword', not {attribution!r}.")
-    domains, keyword_topic, summary = _keywords(corpus, lexicon, min_keyword_count)
-    left_out = summary[
-        (summary["keyword_count"] > 0) & (summary["keyword_count"] < min_keyword_count)
-    ]["domain"].tolist()
-    if left_out:
-        warnings.warn(
-            f"{len(left_out)} domains have fewer than min_keyword_count={min_keyword_count} "
-            f"seed-term tokens in the corpus vocabulary and get no keyword topic: "
-            f"{', '.join(left_out)}. "
-            + (
-                "Their shares come only from the seed terms that other topics carry (soft "
-                "attribution). "
-                if attribution == "soft"
-                else "Their shares are 0. "
-            )
-            + "Lower min_keyword_count, or build the corpus with a smaller no_below so their "
-            "terms stay in the vocabulary.",
-            UserWarning,
-            stacklevel=2,
-        )
+    domains, keyword_topic, _ = _keywords(corpus, lexicon, min_keyword_count)
     n_keyword_topics = len(domains)
     n_topics = n_keyword_topics + n_free_topics
     if n_topics == 0:
@@ -397,7 +437,6 @@ def fit_keyatm(
         "min_keyword_count": int(min_keyword_count),
         "random_state": None if random_state is None else int(random_state),
         "n_draws": int(n_collected),
-        "attribution": attribution,
     }
     model: TopicModel = make_topic_model(
         "keyatm",
@@ -411,6 +450,65 @@ def fit_keyatm(
         versions=library_versions(),
         state={"keyword_topic": keyword_topic.astype(np.float64), "pi": pi},
     )
+    return model
+
+
+def keyatm_domain_shares(
+    model: TopicModel,
+    corpus: Corpus,
+    lexicon: Lexicon | None = None,
+    *,
+    attribution: Literal["soft", "keyword"] = "soft",
+    dictionary: DomainShares | None = None,
+    n_terms: int = 10,
+) -> DomainShares:
+    """Domain shares of a keyATM model from :func:`fit_keyatm_model`.
+
+    Parameters
+    ----------
+    model : TopicModel
+        ``method="keyatm"``, fitted on ``corpus`` with ``lexicon``.
+    corpus : Corpus
+    lexicon : Lexicon, optional
+        Defaults to :func:`corpus_tm.default_lexicon`.
+    attribution, dictionary, n_terms
+        As in :func:`fit_keyatm`.
+
+    Returns
+    -------
+    DomainShares
+        As :func:`fit_keyatm` returns.
+    """
+    lexicon = lexicon if lexicon is not None else default_lexicon()
+    _check_attribution(attribution)
+    params = model.params
+    min_keyword_count = int(params["min_keyword_count"])
+    n_free_topics = int(params["n_free_topics"])
+    n_topics = model.n_topics
+    domains = list(params["keyword_domains"])
+    n_keyword_topics = len(domains)
+    _, _, summary = _keywords(corpus, lexicon, min_keyword_count)
+    left_out = summary[
+        (summary["keyword_count"] > 0) & (summary["keyword_count"] < min_keyword_count)
+    ]["domain"].tolist()
+    if left_out:
+        warnings.warn(
+            f"{len(left_out)} domains have fewer than min_keyword_count={min_keyword_count} "
+            f"seed-term tokens in the corpus vocabulary and get no keyword topic: "
+            f"{', '.join(left_out)}. "
+            + (
+                "Their shares come only from the seed terms that other topics carry (soft "
+                "attribution). "
+                if attribution == "soft"
+                else "Their shares are 0. "
+            )
+            + "Lower min_keyword_count, or build the corpus with a smaller no_below so their "
+            "terms stay in the vocabulary.",
+            CorpusTmWarning,
+            stacklevel=3,
+        )
+    counts = model.doc_topic_raw.to_numpy()
+    pi = np.asarray(model.state["pi"])
     columns = [*lexicon.domain_ids, OTHER]
     if attribution == "soft":
         matrix = topic_attribution(model, corpus, lexicon, dictionary=dictionary)
@@ -460,6 +558,7 @@ def fit_keyatm(
         model=model,
         params={
             **params,
+            "attribution": attribution,
             "lexicon": {"name": lexicon.name, "version": lexicon.version, "source": lexicon.source},
         },
         attribution=matrix,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from corpus_tm.errors import InputError
+from corpus_tm.errors import CorpusTmWarning, InputError
 from corpus_tm.reflow import ReflowResult, free_words
 from corpus_tm.reflow import reflow as reflow_text
 
@@ -176,7 +176,7 @@ def decode_bytes(data: bytes, *, source: str = "<bytes>", encoding: str | None =
         warnings.warn(
             f"{source}: not UTF-8; decoded as {detected}. Pass encoding={detected!r} to "
             "confirm (and silence this warning), or another encoding if the text looks wrong.",
-            UserWarning,
+            CorpusTmWarning,
             stacklevel=3,
         )
         return data.decode(detected)
@@ -294,7 +294,7 @@ def load_documents(
 
     Warns
     -----
-    UserWarning
+    CorpusTmWarning
         For files in a folder that are not ``.txt``/``.md`` (skipped: a PDF or an image dropped
         in the folder), documents that ``metadata.csv`` does not list, and encodings that were
         guessed.
@@ -372,7 +372,7 @@ def _load_folder(
             f"{folder}: skipped {len(skipped)} file(s) that are not .txt or .md documents: "
             f"{shown}. Convert them to UTF-8 text (.txt) to include them, or move them out of "
             "the folder.",
-            UserWarning,
+            CorpusTmWarning,
             stacklevel=3,
         )
     metadata_path = folder / METADATA_FILE
@@ -390,7 +390,7 @@ def _load_folder(
             warnings.warn(
                 f"{metadata_path}: files in the folder that metadata.csv does not list are "
                 f"loaded without metadata: {', '.join(unlisted)}.",
-                UserWarning,
+                CorpusTmWarning,
                 stacklevel=3,
             )
     if not files:
@@ -435,7 +435,7 @@ def _load_folder(
             warnings.warn(
                 f"{metadata_path}: documents that metadata.csv does not list are loaded "
                 f"without metadata: {', '.join(unlisted)}.",
-                UserWarning,
+                CorpusTmWarning,
                 stacklevel=3,
             )
         merged = documents.merge(metadata, on="doc_id", how="left")

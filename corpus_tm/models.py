@@ -65,8 +65,9 @@ class TopicModel:
 
     Attributes
     ----------
-    method : {"lda", "nmf", "keyatm"}
-        The method that made the model (``"keyatm"``: :func:`corpus_tm.fit_keyatm`).
+    method : str
+        The backend that made the model (``"lda"``, ``"nmf"``, ``"keyatm"`` or a registered
+        one, see :mod:`corpus_tm.backends`).
     doc_topic : pandas.DataFrame
         Topic shares of each unit: index ``unit_id`` (in corpus order), columns the topic numbers
         ``0 .. n_topics - 1`` (named ``topic``); every topic is a column and every row sums to 1.
@@ -101,7 +102,7 @@ class TopicModel:
         fits give equal models.
     """
 
-    method: Literal["lda", "nmf", "keyatm"]
+    method: str
     doc_topic: pd.DataFrame
     doc_topic_raw: pd.DataFrame
     topic_term: pd.DataFrame
@@ -270,7 +271,7 @@ def make_topic_model(
     TopicModel
     """
     return TopicModel(
-        method=method,  # type: ignore[arg-type]
+        method=method,
         **_frames(doc_topic, doc_topic_raw, topic_term, topic_term_raw, unit_ids, vocabulary),
         vocabulary=list(vocabulary),
         unit_ids=list(unit_ids),
@@ -954,21 +955,41 @@ def fit_nmf(
 def fit_model(
     corpus: Corpus,
     method: str,
-    n_topics: int,
+    n_topics: int | None = None,
     *,
     random_state: int | None = None,
     progress: bool | None = None,
+    lexicon: Any = None,
     **params: Any,
 ) -> TopicModel:
-    """Fit ``method`` (``"lda"`` or ``"nmf"``) with :func:`fit_lda` or :func:`fit_nmf`.
+    """Fit the backend registered as ``method`` (:func:`corpus_tm.get_backend`).
 
-    ``progress`` is used by LDA only (NMF fits have no progress bar).
+    Parameters
+    ----------
+    corpus : Corpus
+    method : str
+        A backend name: ``"lda"`` (:func:`fit_lda`), ``"nmf"`` (:func:`fit_nmf`),
+        ``"keyatm"`` (:func:`corpus_tm.keyatm.fit_keyatm_model`) or a registered one.
+    n_topics : int, optional
+        Number of topics (not used by backends seeded from the lexicon, such as keyATM).
+    random_state : int, optional
+        Seed; the same seed gives the same model.
+    progress : bool, optional
+        Progress bar, for the backends that have one.
+    lexicon : Lexicon, optional
+        For backends seeded from the lexicon.
+    **params
+        The backend's own parameters.
+
+    Returns
+    -------
+    TopicModel
     """
-    if method == "lda":
-        return fit_lda(corpus, n_topics, random_state=random_state, progress=progress, **params)
-    if method == "nmf":
-        return fit_nmf(corpus, n_topics, random_state=random_state, **params)
-    raise ConfigError(f"method must be 'lda' or 'nmf', got {method!r}.")
+    from corpus_tm.backends import get_backend
+
+    return get_backend(method).fit_model(
+        corpus, n_topics, random_state=random_state, progress=progress, lexicon=lexicon, **params
+    )
 
 
 # --------------------------------------------------------------------------------------------

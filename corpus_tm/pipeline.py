@@ -13,7 +13,6 @@ nothing changed reads the corpus, the models and the sweep back instead of recom
 
 from __future__ import annotations
 
-import json
 import logging
 import warnings
 from collections.abc import Callable
@@ -21,16 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from corpus_tm.backends import Backend
 from corpus_tm.cache import fingerprint, load_entry, package_version, store_entry
 from corpus_tm.corpus import Corpus
 from corpus_tm.study import Study
 
 logger = logging.getLogger(__name__)
-
-METHODS = ("keyatm", "lda_mapped", "nmf_mapped", "dictionary")
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +43,9 @@ class StudyResults:
     corpus : Corpus
         The built corpus.
     domain_shares : dict of str to DomainShares
-        Unit-level shares by method (:data:`METHODS`).
+        Unit-level shares by method: one per backend of the study's ``models.methods``
+        (named by :attr:`corpus_tm.backends.Backend.domain_method`: ``keyatm``,
+        ``lda_mapped``, ``nmf_mapped``), then ``dictionary``.
     section_shares : pandas.DataFrame
         Tidy shares of every method at the document, part and section levels, with intervals.
     sweep_metrics : pandas.DataFrame
@@ -96,92 +95,24 @@ class StudyResults:
 def _cached_domain_shares(
     cache_dir: Path, key: str, corpus: Corpus, lexicon: Any, compute: Callable[[], Any]
 ) -> Any:
-    from corpus_tm.domains import DomainShares, _aligned_units
-    from corpus_tm.models import load_model, save_model
+    from corpus_tm.domains import DomainShares
 
     entry = load_entry(cache_dir, "domain_shares", key)
     if entry is not None:
-        meta = json.loads((entry / "result.json").read_text(encoding="utf-8"))
-        shares = pd.read_parquet(entry / "shares.parquet")
-        mapping = (
-            pd.read_parquet(entry / "mapping.parquet")
-            if (entry / "mapping.parquet").exists()
-            else None
-        )
-        if mapping is not None:  # Parquet gives list cells back as numpy arrays
-            for column in mapping.columns:
-                mapping[column] = mapping[column].map(
-                    lambda v: v.tolist() if isinstance(v, np.ndarray) else v
-                )
-        model = load_model(entry / "model.npz") if (entry / "model.npz").exists() else None
-        attribution = (
-            pd.read_parquet(entry / "attribution.parquet")
-            if (entry / "attribution.parquet").exists()
-            else None
-        )
-        return DomainShares(
-            method=meta["method"],
-            shares=shares,
-            units=_aligned_units(corpus, shares.index),
-            lexicon=lexicon,
-            mapping=mapping,
-            model=model,
-            params=meta["params"],
-            attribution=attribution,
-        )
+        return DomainShares.read(entry, corpus, lexicon)
     result = compute()
-
-    def write(folder: Path) -> None:
-        result.shares.to_parquet(folder / "shares.parquet")
-        if result.mapping is not None:
-            result.mapping.to_parquet(folder / "mapping.parquet", index=False)
-        if result.model is not None:
-            save_model(result.model, folder / "model.npz")
-        if result.attribution is not None:
-            result.attribution.to_parquet(folder / "attribution.parquet")
-        (folder / "result.json").write_text(
-            json.dumps(
-                {"method": result.method, "params": result.params}, sort_keys=True, default=str
-            ),
-            encoding="utf-8",
-        )
-
-    store_entry(cache_dir, "domain_shares", key, write)
+    store_entry(cache_dir, "domain_shares", key, result.write)
     return result
 
 
 def _cached_sweep(cache_dir: Path, key: str, compute: Callable[[], Any]) -> Any:
     from corpus_tm.evaluation import SweepResult
-    from corpus_tm.models import load_model, save_model
 
     entry = load_entry(cache_dir, "sweep", key)
     if entry is not None:
-        meta = json.loads((entry / "sweep.json").read_text(encoding="utf-8"))
-        models = {
-            (k, seed): load_model(entry / f"model-k{k}-seed{seed}.npz") for k, seed in meta["runs"]
-        }
-        return SweepResult(
-            method=meta["method"],
-            metrics=pd.read_parquet(entry / "metrics.parquet"),
-            models=models,
-            params=meta["params"],
-        )
+        return SweepResult.read(entry)
     runs = compute()
-
-    def write(folder: Path) -> None:
-        runs.metrics.to_parquet(folder / "metrics.parquet", index=False)
-        for (k, seed), model in runs.models.items():
-            save_model(model, folder / f"model-k{k}-seed{seed}.npz")
-        meta = {
-            "method": runs.method,
-            "params": runs.params,
-            "runs": [[int(k), int(seed)] for k, seed in runs.models],
-        }
-        (folder / "sweep.json").write_text(
-            json.dumps(meta, sort_keys=True, default=str), encoding="utf-8"
-        )
-
-    store_entry(cache_dir, "sweep", key, write)
+    store_entry(cache_dir, "sweep", key, runs.write)
     return runs
 
 
@@ -229,11 +160,10 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     import time
 
     from corpus_tm.aggregation import SmallSampleWarning, section_shares, unresolved_domains
-    from corpus_tm.domains import dictionary_shares, domain_shares, map_topics
-    from corpus_tm.keyatm import fit_keyatm
+    from corpus_tm.backends import get_backend
+    from corpus_tm.domains import dictionary_shares
     from corpus_tm.lexicon import default_lexicon, load_lexicon
     from corpus_tm.loading import load_documents
-    from corpus_tm.models import fit_lda, fit_nmf
     from corpus_tm.preprocessing import build_corpus
     from corpus_tm.sectioning import split_sections
 
@@ -278,14 +208,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
         logger.info("n_topics = %d, as the sweep recommends. %s", k, recommendation.reason)
     lap("sweep")
 
-    lda_params = {key: models[key] for key in ("passes", "iterations") if models[key] is not None}
-    # n_jobs does not change a fitted model (tested), so it is not part of any cache key.
-    lda_params["n_jobs"] = settings["run"]["n_jobs"]
-    map_params = {}
-    if settings["domains"]["min_score"] is not None:
-        map_params["min_score"] = settings["domains"]["min_score"]
-    overrides_by_method = settings["domains"]["overrides"]
-    attribution = settings["domains"]["attribution"]
+    domains = settings["domains"]
     dictionary = _cached_domain_shares(
         cache_dir,
         fingerprint(*base_key, "dictionary"),
@@ -294,49 +217,49 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
         lambda: dictionary_shares(corpus, lexicon),
     )
 
-    def mapped(method: str, fit: Callable[[], Any]) -> Any:
-        model = fit()
-        hand = {int(t): d for t, d in overrides_by_method.get(method, {}).items()}
-        mapping = map_topics(model, lexicon, overrides=hand or None, **map_params)
-        return domain_shares(
-            model, mapping, corpus, lexicon=lexicon, attribution=attribution, dictionary=dictionary
+    def method_shares(backend: Backend) -> Any:
+        options = backend.fit_options(models)
+        hand = domains["overrides"].get(backend.domain_method, {})
+        overrides = {int(topic): domain for topic, domain in hand.items()}
+        # What this step reads, and nothing else, is its cache key. n_jobs does not change a
+        # fitted model (tested), so it is not part of it.
+        key = fingerprint(
+            *base_key,
+            backend.name,
+            None if backend.uses_lexicon else k,
+            seed,
+            options,
+            domains["attribution"],
+            domains["min_score"],
+            overrides,
         )
 
-    steps: dict[str, tuple[Callable[[], Any], Any]] = {
-        "keyatm": (
-            lambda: fit_keyatm(
+        def compute() -> Any:
+            model = backend.fit_model(
                 corpus,
-                lexicon,
-                n_free_topics=models["free_topics"],
-                iterations=models["keyatm_iterations"],
-                attribution="soft" if attribution == "soft" else "keyword",
-                dictionary=dictionary,
+                k,
                 random_state=seed,
                 progress=progress,
-            ),
-            (models["free_topics"], models["keyatm_iterations"], seed, attribution),
-        ),
-        "lda_mapped": (
-            lambda: mapped(
-                "lda_mapped",
-                lambda: fit_lda(corpus, k, random_state=seed, progress=progress, **lda_params),
-            ),
-            (k, seed, models["passes"], models["iterations"], settings["domains"]),
-        ),
-        "nmf_mapped": (
-            lambda: mapped(
-                "nmf_mapped",
-                lambda: fit_nmf(
-                    corpus, k, random_state=seed, weighting="tfidf" if models["tfidf"] else "counts"
-                ),
-            ),
-            (k, seed, models["tfidf"], settings["domains"]),
-        ),
-    }
+                lexicon=lexicon,
+                n_jobs=settings["run"]["n_jobs"],
+                **options,
+            )
+            return backend.domain_shares(
+                model,
+                corpus,
+                lexicon,
+                dictionary=dictionary,
+                attribution=domains["attribution"],
+                overrides=overrides,
+                min_score=domains["min_score"],
+            )
+
+        return _cached_domain_shares(cache_dir, key, corpus, lexicon, compute)
+
     shares_by_method = {}
-    for method, (compute, settings_read) in steps.items():
-        key = fingerprint(*base_key, method, settings_read)
-        shares_by_method[method] = _cached_domain_shares(cache_dir, key, corpus, lexicon, compute)
+    for name in models["methods"]:
+        backend = get_backend(name)
+        shares_by_method[backend.domain_method] = method_shares(backend)
     shares_by_method["dictionary"] = dictionary
     unresolved = pd.concat(
         [

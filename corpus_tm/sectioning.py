@@ -73,7 +73,7 @@ from typing import Literal
 import pandas as pd
 from tqdm.auto import tqdm
 
-from corpus_tm.errors import ConfigError, InputError
+from corpus_tm.errors import ConfigError, CorpusTmWarning, InputError
 from corpus_tm.furniture import (
     DEFAULT_CAPTION_RULES,
     DEFAULT_LINE_RULES,
@@ -288,7 +288,7 @@ class SectioningRules:
         return dataclasses.replace(self, line_rules=(*self.line_rules, rule))
 
 
-class SectioningWarning(UserWarning):
+class SectioningWarning(CorpusTmWarning):
     """Part numbers of a document have a gap, a repeat or a number out of order."""
 
 
@@ -561,7 +561,7 @@ def split_sections(
 
     Warns
     -----
-    UserWarning
+    CorpusTmWarning
         When documents have no heading at all (each becomes one section), or when some
         documents give no text unit.
     SectioningWarning
@@ -624,14 +624,14 @@ def split_sections(
         )
         if every:
             raise InputError(message)
-        warnings.warn(message, UserWarning, stacklevel=2)
+        warnings.warn(message, CorpusTmWarning, stacklevel=2)
     if without_headings:
         shown = ", ".join(without_headings[:5]) + (" ..." if len(without_headings) > 5 else "")
         warnings.warn(
             f"{len(without_headings)} of {len(documents)} documents have no part or sub-section "
             f"headings; each is one section ({shown}). If they do have headings, add their "
             "style with SectioningRules.add_part_pattern().",
-            UserWarning,
+            CorpusTmWarning,
             stacklevel=2,
         )
     units = pd.DataFrame(unit_rows, columns=[*_UNIT_COLUMNS, *metadata_columns])

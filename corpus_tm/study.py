@@ -47,7 +47,8 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "phrase_min_count": (int, None),
         "phrase_threshold": (float, None),
     },
-    "models": {
+    "models": {  # with the keys of every registered backend's study_options
+        "methods": (list, ["keyatm", "lda", "nmf"]),
         "n_topics": ((int, str), 15),
         "random_state": (int, 1),
         "seeds": (list, [1, 2, 3]),
@@ -90,9 +91,42 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
 
 
 _SEED_LIMIT = 2**32  # numpy and scikit-learn take seeds below 2**32
-_MAPPED_METHODS = ("lda_mapped", "nmf_mapped")
-_METHODS = ("keyatm", *_MAPPED_METHODS, "dictionary")  # as corpus_tm.pipeline.METHODS
 _FORMATS = ("png", "svg", "pdf")
+
+#: The figures :mod:`corpus_tm.figures` draws (it refuses to register any other name).
+FIGURE_NAMES = (
+    "domain_heatmap",
+    "domain_bars",
+    "domain_flow",
+    "top_terms",
+    "k_choice",
+    "method_comparison",
+    "topic_mapping",
+)
+
+
+def _backend_names(*, sweepable: bool = False) -> list[str]:
+    from corpus_tm.backends import available_backends
+
+    return available_backends(sweepable=sweepable)
+
+
+def _domain_methods(backends: list[str]) -> list[str]:
+    """The names of the domain shares a study with these backends makes (and the dictionary)."""
+    from corpus_tm.backends import get_backend
+
+    return [get_backend(name).domain_method for name in backends] + ["dictionary"]
+
+
+def _schema() -> dict[str, dict[str, tuple[type | tuple[type, ...], Any]]]:
+    """:data:`SCHEMA` with the ``[models]`` keys of backends registered later."""
+    from corpus_tm.backends import get_backend
+
+    schema = {section: dict(keys) for section, keys in SCHEMA.items()}
+    for name in _backend_names():
+        for key, spec in get_backend(name).study_options.items():
+            schema["models"].setdefault(key, spec)
+    return schema
 
 
 def _at_least(low: int) -> Any:
@@ -103,7 +137,8 @@ def _seed(value: int) -> bool:
     return 0 <= value < _SEED_LIMIT
 
 
-# (section, key) -> (check of a value of the right type, what the value must be)
+# (section, key) -> (check of a value of the right type, what the value must be: text, or a
+# function giving it where it depends on the registered backends)
 VALUES: dict[tuple[str, str], tuple[Any, str]] = {
     ("corpus", "unit"): (
         lambda v: v in ("paragraph", "section", "sentences"),
@@ -119,12 +154,20 @@ VALUES: dict[tuple[str, str], tuple[Any, str]] = {
         lambda v: bool(v) and all(_is_int(x) and _seed(x) for x in v),
         "a non-empty list of integers from 0 to 2**32 - 1",
     ),
+    ("models", "methods"): (
+        lambda v: bool(v) and len(set(v)) == len(v) and all(m in _backend_names() for m in v),
+        lambda: "a non-empty list of distinct backends of "
+        + ", ".join(map(repr, _backend_names())),
+    ),
     ("models", "passes"): (_at_least(1), "an integer >= 1"),
     ("models", "iterations"): (_at_least(1), "an integer >= 1"),
     ("models", "free_topics"): (_at_least(0), "an integer >= 0"),
     ("models", "keyatm_iterations"): (_at_least(10), "an integer >= 10"),
     ("domains", "attribution"): (lambda v: v in ("soft", "hard"), "'soft' or 'hard'"),
-    ("sweep", "method"): (lambda v: v in ("nmf", "lda"), "'nmf' or 'lda'"),
+    ("sweep", "method"): (
+        lambda v: v in _backend_names(sweepable=True),
+        lambda: " or ".join(map(repr, _backend_names(sweepable=True))),
+    ),
     ("sweep", "n_topics"): (
         lambda v: bool(v) and all(_is_int(x) and x >= 1 for x in v),
         "a non-empty list of integers >= 1",
@@ -142,7 +185,6 @@ VALUES: dict[tuple[str, str], tuple[Any, str]] = {
         f"a non-empty list of {', '.join(map(repr, _FORMATS))}",
     ),
     ("figures", "dpi"): (lambda v: 10 <= v <= 2400, "an integer from 10 to 2400"),
-    ("figures", "method"): (lambda v: v in _METHODS, " or ".join(map(repr, _METHODS))),
     ("figures", "make"): (
         lambda v: bool(v) and all(isinstance(x, str) for x in v),
         "a non-empty list of figure names",
@@ -229,13 +271,14 @@ def parse_study(data: dict[str, Any], *, path: str | os.PathLike[str]) -> Study:
         For unknown sections or keys, wrong types, or a missing ``corpus.path``.
     """
     path = Path(path).resolve()
-    unknown = sorted(set(data) - set(SCHEMA))
+    schema = _schema()
+    unknown = sorted(set(data) - set(schema))
     if unknown:
         raise ConfigError(
-            f"{path}: unknown section [{unknown[0]}]; known sections: {', '.join(SCHEMA)}."
+            f"{path}: unknown section [{unknown[0]}]; known sections: {', '.join(schema)}."
         )
     settings: dict[str, dict[str, Any]] = {}
-    for section, keys in SCHEMA.items():
+    for section, keys in schema.items():
         given = data.get(section, {})
         if not isinstance(given, dict):
             raise ConfigError(f"{path}: [{section}] must be a table of settings.")
@@ -257,14 +300,17 @@ def parse_study(data: dict[str, Any], *, path: str | os.PathLike[str]) -> Study:
                 values[key] = float(value) if expected is float else value
                 check = VALUES.get((section, key))
                 if check is not None and not check[0](values[key]):
-                    raise ConfigError(f"{path}: {section}.{key} must be {check[1]}, not {value!r}.")
+                    expected_value = check[1]() if callable(check[1]) else check[1]
+                    raise ConfigError(
+                        f"{path}: {section}.{key} must be {expected_value}, not {value!r}."
+                    )
             else:
                 values[key] = list(default) if isinstance(default, list) else default
         settings[section] = values
     if not settings["corpus"]["path"]:
         raise ConfigError(f'{path}: [corpus] needs path = "..." (relative to the study file).')
     _check_preprocessing(settings["preprocessing"], path)
-    _check_overrides(settings["domains"]["overrides"], path)
+    _check_overrides(settings["domains"]["overrides"], settings["models"]["methods"], path)
     encoding = settings["corpus"]["encoding"]
     if encoding is not None:
         try:
@@ -274,15 +320,18 @@ def parse_study(data: dict[str, Any], *, path: str | os.PathLike[str]) -> Study:
                 f"{path}: corpus.encoding {encoding!r} is not an encoding Python knows; use a "
                 "name such as 'utf-8', 'gbk' or 'latin-1'."
             ) from None
-    if settings["figures"]["make"] is not None:
-        from corpus_tm.figures import FIGURES
-
-        unknown = [name for name in settings["figures"]["make"] if name not in FIGURES]
-        if unknown:
-            raise ConfigError(
-                f"{path}: figures.make names unknown figures {', '.join(map(repr, unknown))}; "
-                f"known: {', '.join(FIGURES)}."
-            )
+    methods = _domain_methods(settings["models"]["methods"])
+    if settings["figures"]["method"] not in methods:
+        raise ConfigError(
+            f"{path}: figures.method must be {' or '.join(map(repr, methods))} (the methods of "
+            f"models.methods), not {settings['figures']['method']!r}."
+        )
+    unknown = [name for name in settings["figures"]["make"] or () if name not in FIGURE_NAMES]
+    if unknown:
+        raise ConfigError(
+            f"{path}: figures.make names unknown figures {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(FIGURE_NAMES)}."
+        )
     for section, key in (("corpus", "path"), ("figures", "output"), ("run", "cache_dir")):
         settings[section][key] = str((path.parent / settings[section][key]).resolve())
     _check_cache_dir(settings, data.get("run", {}).get("cache_dir"), path)
@@ -320,13 +369,20 @@ def _check_preprocessing(values: dict[str, Any], path: Path) -> None:
         raise ConfigError(f"{path}: preprocessing.{exc}") from None
 
 
-def _check_overrides(overrides: dict[str, Any], path: Path) -> None:
+def _check_overrides(overrides: dict[str, Any], backends: list[str], path: Path) -> None:
+    from corpus_tm.backends import get_backend
+
+    mapped = [
+        get_backend(name).domain_method
+        for name in backends
+        if not get_backend(name).uses_lexicon
+    ]
     example = 'domains.overrides.nmf_mapped = {"3" = "cyber"}'
     for method, table in overrides.items():
-        if method not in _MAPPED_METHODS or not isinstance(table, dict):
+        if method not in mapped or not isinstance(table, dict):
             raise ConfigError(
                 f"{path}: domains.overrides.{method} is not a table of a mapped method; "
-                f"overrides are per method ({', '.join(_MAPPED_METHODS)}), e.g. {example}."
+                f"overrides are per method ({', '.join(mapped)}), e.g. {example}."
             )
         for topic, domain in table.items():
             if not topic.isdigit() or not isinstance(domain, str):

@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from gensim.corpora import Dictionary
-from scipy.optimize import linear_sum_assignment
 
 from corpus_tm.corpus import Corpus
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.lexicon import OTHER, Lexicon, default_lexicon, word_pieces
+from corpus_tm.matching import match_topics
 from corpus_tm.sectioning import ORDINALS, count_words
 
 __all__ = [
@@ -415,18 +415,8 @@ def topic_recovery(true_topic_term: np.ndarray, fitted_topic_term: np.ndarray) -
             "true_topic_term and fitted_topic_term must be 2-D with the same number of columns "
             f"(terms); got shapes {true.shape} and {fitted.shape}."
         )
-    sim = cosine_matrix(true, fitted)
-    rows, cols = linear_sum_assignment(sim, maximize=True)
-    return pd.DataFrame({"true_topic": rows, "fitted_topic": cols, "cosine": sim[rows, cols]})
-
-
-def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cosine similarity of every row of ``a`` with every row of ``b`` (zero rows give 0)."""
-    a_norm = np.linalg.norm(a, axis=1, keepdims=True)
-    b_norm = np.linalg.norm(b, axis=1, keepdims=True)
-    a_unit = np.divide(a, a_norm, out=np.zeros_like(a), where=a_norm > 0)
-    b_unit = np.divide(b, b_norm, out=np.zeros_like(b), where=b_norm > 0)
-    return a_unit @ b_unit.T
+    rows, cols, cosines = match_topics(true, fitted)
+    return pd.DataFrame({"true_topic": rows, "fitted_topic": cols, "cosine": cosines})
 
 
 # --------------------------------------------------------------------------------------------

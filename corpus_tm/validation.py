@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from corpus_tm.domains import OTHER, DomainShares
-from corpus_tm.errors import ConfigError
+from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.lexicon import Lexicon, default_lexicon
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def fit_methods(
     lexicon = lexicon if lexicon is not None else default_lexicon()
     dictionary = dictionary_shares(corpus, lexicon)
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", ".*get no keyword topic", UserWarning)
+        warnings.filterwarnings("ignore", ".*get no keyword topic", CorpusTmWarning)
         keyatm = fit_keyatm(
             corpus,
             lexicon,

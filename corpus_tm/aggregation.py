@@ -47,6 +47,7 @@ import pandas as pd
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import spearmanr
 
+from corpus_tm.checks import check_int
 from corpus_tm.domains import OTHER, DomainShares, sentence_domain_scores
 from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.sectioning import split_sentences
@@ -305,12 +306,10 @@ def section_shares(
             f"interval={interval!r} needs several DomainShares fitted with different "
             "random_state; pass a list, or use interval='bootstrap'."
         )
-    if not isinstance(n_boot, int | np.integer) or n_boot < 1:
-        raise ConfigError(f"n_boot must be a positive integer, not {n_boot!r}.")
+    n_boot = check_int("n_boot", n_boot)
     if not isinstance(ci, float | int) or not 0 < ci < 1:
         raise ConfigError(f"ci must be a number between 0 and 1 (e.g. 0.95), not {ci!r}.")
-    if not isinstance(min_units, int | np.integer) or min_units < 1:
-        raise ConfigError(f"min_units must be a positive integer, not {min_units!r}.")
+    min_units = check_int("min_units", min_units)
     units = items[0].units
     w = _weights(units, weights)
     stack = np.stack([s.shares.to_numpy(dtype=float) for s in items])  # seeds x units x D
@@ -466,9 +465,7 @@ def domain_evidence(
         raise ConfigError(
             f"domain {domain!r} is not in the shares; use one of {', '.join(shares.domains)}."
         )
-    for name, value in (("n_units", n_units), ("n_sentences", n_sentences)):
-        if not isinstance(value, int | np.integer) or value < 1:
-            raise ConfigError(f"{name} must be a positive integer, not {value!r}.")
+    n_units, n_sentences = check_int("n_units", n_units), check_int("n_sentences", n_sentences)
     units = shares.units
     mask, name = _select(units, section)
     w = _weights(units, weights)[mask]
@@ -584,8 +581,7 @@ def compare_sections(
         raise ConfigError(
             f"domain {domain!r} is not in the shares; use one of {', '.join(first.domains)}."
         )
-    if not isinstance(n_perm, int | np.integer) or n_perm < 1:
-        raise ConfigError(f"n_perm must be a positive integer, not {n_perm!r}.")
+    n_perm = check_int("n_perm", n_perm)
     units = first.units
     mask_a, name_a = _select(units, a)
     mask_b, name_b = _select(units, b)
@@ -709,8 +705,7 @@ def compare_profiles(
         ``cosine`` (cosine similarity of ``a`` and ``b``), ``p_value``, ``n_perm``.
     """
     first, values = _mean_shares(shares)
-    if not isinstance(n_perm, int | np.integer) or n_perm < 1:
-        raise ConfigError(f"n_perm must be a positive integer, not {n_perm!r}.")
+    n_perm = check_int("n_perm", n_perm)
     units = first.units
     w = _weights(units, weights)
     mask_a, name_a = _select(units, a)

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from corpus_tm.checks import check_int, check_positive
 from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.lexicon import (
     OTHER,
@@ -401,14 +402,9 @@ def seed_prior(
         When some domains are dropped (listed with their seed-token counts).
     """
     lexicon = lexicon if lexicon is not None else default_lexicon()
-    if not isinstance(n_free_topics, int | np.integer) or n_free_topics < 0:
-        raise ConfigError(f"n_free_topics must be a non-negative integer, not {n_free_topics!r}.")
-    if not isinstance(seed_weight, int | float | np.number) or not (
-        np.isfinite(seed_weight) and seed_weight > 0
-    ):
-        raise ConfigError(f"seed_weight must be a positive number, not {seed_weight!r}.")
-    if not isinstance(min_seed_count, int | np.integer) or min_seed_count < 1:
-        raise ConfigError(f"min_seed_count must be a positive integer, not {min_seed_count!r}.")
+    n_free_topics = check_int("n_free_topics", n_free_topics, low=0)
+    seed_weight = check_positive("seed_weight", seed_weight)
+    min_seed_count = check_int("min_seed_count", min_seed_count)
     vocabulary = corpus.vocabulary
     term_domain = _vocabulary_domains(lexicon, vocabulary)
     term_counts = np.asarray(corpus.dtm.sum(axis=0), dtype=float).ravel()

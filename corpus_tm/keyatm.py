@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from corpus_tm.checks import check_int, check_positive, check_random_state
 from corpus_tm.domains import OTHER, DomainShares, map_topics, topic_attribution
 from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.lexicon import Lexicon, default_lexicon
@@ -164,12 +165,6 @@ def _keywords(
         if domain in topic_of and term in position:
             keyword_topic[position[term]] = topic_of[domain]
     return kept, keyword_topic, summary
-
-
-def _positive(name: str, value: Any) -> float:
-    if not isinstance(value, int | float | np.number) or not np.isfinite(value) or value <= 0:
-        raise ConfigError(f"{name} must be a positive number, not {value!r}.")
-    return float(value)
 
 
 def _check_attribution(attribution: Any) -> None:
@@ -322,31 +317,21 @@ def fit_keyatm_model(
 
     check_corpus(corpus)
     lexicon = lexicon if lexicon is not None else default_lexicon()
-    for name, value, low in (
-        ("n_free_topics", n_free_topics, 0),
-        ("iterations", iterations, 2),
-        ("thin", thin, 1),
-        ("min_keyword_count", min_keyword_count, 1),
-    ):
-        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
-            raise ConfigError(f"{name} must be an integer >= {low}, not {value!r}.")
+    n_free_topics = check_int("n_free_topics", n_free_topics, low=0)
+    iterations = check_int("iterations", iterations, low=2)
+    thin = check_int("thin", thin)
+    min_keyword_count = check_int("min_keyword_count", min_keyword_count)
     burn_in = iterations // 2 if burn_in is None else burn_in
-    if not isinstance(burn_in, int | np.integer) or not 0 <= burn_in < iterations:
-        raise ConfigError(f"burn_in must be an integer from 0 to iterations - 1, not {burn_in!r}.")
+    burn_in = check_int("burn_in (sweeps before averaging)", burn_in, low=0, high=iterations - 1)
     alpha, beta, beta_keyword = (
-        _positive("alpha", alpha),
-        _positive("beta", beta),
-        _positive("beta_keyword", beta_keyword),
+        check_positive("alpha", alpha),
+        check_positive("beta", beta),
+        check_positive("beta_keyword", beta_keyword),
     )
     if not isinstance(gamma, tuple | list) or len(gamma) != 2:
         raise ConfigError(f"gamma must be a pair of positive numbers, not {gamma!r}.")
-    gamma_1, gamma_2 = (_positive("gamma[0]", gamma[0]), _positive("gamma[1]", gamma[1]))
-    if random_state is not None and (
-        not isinstance(random_state, int | np.integer) or not 0 <= random_state < 2**32
-    ):
-        raise ConfigError(
-            f"random_state must be an integer from 0 to 2**32 - 1 or None, not {random_state!r}."
-        )
+    gamma_1, gamma_2 = (check_positive("gamma[0]", gamma[0]), check_positive("gamma[1]", gamma[1]))
+    random_state = check_random_state(random_state)
 
     domains, keyword_topic, _ = _keywords(corpus, lexicon, min_keyword_count)
     n_keyword_topics = len(domains)

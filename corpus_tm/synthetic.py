@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from gensim.corpora import Dictionary
 
+from corpus_tm.checks import check_int
 from corpus_tm.corpus import Corpus
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.lexicon import OTHER, Lexicon, default_lexicon, word_pieces
@@ -161,8 +162,7 @@ def _draw_lda_model(
         ("n_docs", n_docs),
         ("doc_length", doc_length),
     ):
-        if not isinstance(value, int | np.integer) or value < 1:
-            raise ConfigError(f"{name} must be an integer of at least 1, got {value!r}.")
+        check_int(name, value)
     for name, value in (("alpha", alpha), ("beta", beta)):
         if not np.isfinite(value) or value <= 0:
             raise ConfigError(f"{name} must be a positive number, got {value!r}.")
@@ -624,9 +624,9 @@ def default_planted_plan(
     pandas.DataFrame
         ``doc_id, part, section, domain, share``, one row per section and planted domain.
     """
-    _check_int("n_documents", n_documents, 1)
-    _check_int("n_parts", n_parts, 2, 99)
-    _check_int("n_sections", n_sections, 2, 10)
+    check_int("n_documents", n_documents, low=1)
+    check_int("n_parts", n_parts, low=2, high=99)
+    check_int("n_sections", n_sections, low=2, high=10)
     width = max(2, len(str(n_documents)))
     rows = []
     index = 0
@@ -719,9 +719,9 @@ def make_planted_corpus(
     True
     """
     lexicon = default_lexicon() if lexicon is None else lexicon
-    _check_int("paragraphs_per_section", paragraphs_per_section, 1)
-    _check_int("sentences_per_paragraph", sentences_per_paragraph, 1)
-    _check_int("words_per_sentence", words_per_sentence, _MIN_DOMAIN_SENTENCE)
+    check_int("paragraphs_per_section", paragraphs_per_section, low=1)
+    check_int("sentences_per_paragraph", sentences_per_paragraph, low=1)
+    check_int("words_per_sentence", words_per_sentence, low=_MIN_DOMAIN_SENTENCE)
     if plan is None:
         plan = default_planted_plan(10 if n_documents is None else n_documents)
     elif n_documents is not None:
@@ -896,13 +896,6 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float:
     if len(x) < 2 or denominator == 0:
         return float("nan")
     return float((rx * ry).sum() / denominator)
-
-
-def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
-    ok = isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= low
-    if not ok or (high is not None and value > high):
-        wanted = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise ConfigError(f"{name} must be an integer {wanted}, got {value!r}.")
 
 
 def _check_plan(plan: Any, lexicon: Lexicon) -> pd.DataFrame:

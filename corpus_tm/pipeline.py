@@ -116,6 +116,15 @@ def _cached_sweep(cache_dir: Path, key: str, compute: Callable[[], Any]) -> Any:
     return runs
 
 
+def _cached_table(cache_dir: Path, kind: str, key: str, compute: Callable[[], Any]) -> Any:
+    entry = load_entry(cache_dir, kind, key)
+    if entry is not None:
+        return pd.read_parquet(entry / "table.parquet")
+    table = compute()
+    store_entry(cache_dir, kind, key, lambda folder: table.to_parquet(folder / "table.parquet"))
+    return table
+
+
 def _sweep_and_k(study: Study, corpus: Corpus, lexicon: Any, progress: bool | None) -> Any:
     """The study's sweep over k (cached), its stability and the recommended k."""
     from corpus_tm.evaluation import recommend_k, stability, sweep, sweep_resolution
@@ -137,7 +146,12 @@ def _sweep_and_k(study: Study, corpus: Corpus, lexicon: Any, progress: bool | No
         ),
     )
     stable = stability(runs)
-    resolution = sweep_resolution(runs, corpus, lexicon)
+    resolution = _cached_table(
+        study.cache_dir,
+        "sweep_resolution",
+        fingerprint(sweep_key, lexicon.to_frame()),
+        lambda: sweep_resolution(runs, corpus, lexicon),
+    )
     return runs, stable, resolution, recommend_k(
         runs, stability_result=stable, resolution=resolution
     )

@@ -25,7 +25,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from corpus_tm.errors import ConfigError
 
@@ -51,7 +51,7 @@ def mapped_domain_shares(
     lexicon: Lexicon,
     *,
     dictionary: DomainShares | None = None,
-    attribution: str = "soft",
+    attribution: Literal["soft", "hard"] = "soft",
     overrides: Mapping[int, str] | None = None,
     min_score: float | None = None,
 ) -> DomainShares:
@@ -79,7 +79,7 @@ def mapped_domain_shares(
     """
     from corpus_tm.domains import domain_shares, map_topics
 
-    options = {} if min_score is None else {"min_score": min_score}
+    options: dict[str, Any] = {} if min_score is None else {"min_score": min_score}
     mapping = map_topics(model, lexicon, overrides=dict(overrides or {}) or None, **options)
     return domain_shares(
         model, mapping, corpus, lexicon=lexicon, attribution=attribution, dictionary=dictionary
@@ -190,7 +190,7 @@ class Backend:
         lexicon: Lexicon,
         *,
         dictionary: DomainShares | None = None,
-        attribution: str = "soft",
+        attribution: Literal["soft", "hard"] = "soft",
         overrides: Mapping[int, str] | None = None,
         min_score: float | None = None,
     ) -> DomainShares:
@@ -283,7 +283,7 @@ def _keyatm_shares(
     lexicon: Lexicon,
     *,
     dictionary: DomainShares | None = None,
-    attribution: str = "soft",
+    attribution: Literal["soft", "hard"] = "soft",
     overrides: Mapping[int, str] | None = None,
     min_score: float | None = None,
 ) -> DomainShares:

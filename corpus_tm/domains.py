@@ -1006,7 +1006,7 @@ def _unit_topic_shares(model: TopicModel, corpus: Corpus | pd.DataFrame | None) 
     # A model whose doc_topic includes a Dirichlet prior keeps it as state["alpha"] (LDA).
     alpha = getattr(model, "state", {}).get("alpha")
     dtm = getattr(corpus, "dtm", None)
-    if alpha is None or dtm is None:
+    if alpha is None or dtm is None or corpus is None:
         return theta
     alpha = np.broadcast_to(np.asarray(alpha, dtype=float), (theta.shape[1],))
     position = {u: i for i, u in enumerate(corpus.unit_ids)}

@@ -49,7 +49,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib as mpl
 import numpy as np
@@ -75,7 +75,7 @@ FIGURES: dict[str, FigureFunction] = {}
 
 COLUMN_WIDTH = 3.5  # inches: one column of a two-column paper
 PAGE_WIDTH = 7.0  # inches: the full text width
-STYLE = {
+STYLE: Any = {
     "font.family": "DejaVu Sans",
     "font.size": 8,
     "axes.titlesize": 8,
@@ -128,7 +128,7 @@ def register(name: str) -> Callable[[FigureFunction], FigureFunction]:
 
 
 def _main_document(results: StudyResults) -> str:
-    doc_id = results.study["figures"]["doc_id"]
+    doc_id = results.study.figures.doc_id
     documents = results.units["doc_id"].unique().tolist()
     if doc_id is None:
         return documents[0]
@@ -174,7 +174,7 @@ def _rows(results: StudyResults, **equal: Any) -> pd.DataFrame:
 
 
 def _main_method(results: StudyResults) -> str:
-    method = results.study["figures"]["method"]
+    method = results.study.figures.method
     if method not in results.domain_shares:
         raise ConfigError(
             f"figures.method = {method!r} is not one of {', '.join(results.domain_shares)}."
@@ -206,7 +206,7 @@ def _topic_method(results: StudyResults) -> str:
             "the topic figures need a topic model whose topics are chosen by k; add 'lda' or "
             "'nmf' to models.methods, or leave top_terms and topic_mapping out of figures.make."
         )
-    main = results.study["figures"]["method"]
+    main = results.study.figures.method
     return main if main in mapped else mapped[-1]
 
 
@@ -227,7 +227,9 @@ def _shown_domains(results: StudyResults, n: int = 10, method: str | None = None
     return top_domains(shares, n, include_other=True)
 
 
-def _figure(width: float, height: float, layout: str | None = "constrained") -> Figure:
+def _figure(
+    width: float, height: float, layout: Literal["constrained"] | None = "constrained"
+) -> Figure:
     """A standalone figure, not managed by pyplot.
 
     Drawing it loads no backend and changes no pyplot state. This matters because figures are
@@ -270,7 +272,7 @@ def domain_heatmap(results: StudyResults) -> FigureResult:
             unresolved=_unresolved(results, method),
             ax=figure.add_subplot(),
         )
-        ci = int(100 * results.study["aggregation"]["ci"])
+        ci = int(100 * results.study.aggregation.ci)
         figure.suptitle(
             f"Security domains by section of {doc_id}\n{_method_title(method)}; share of "
             f"tokens in %, {ci}% bootstrap interval below",
@@ -320,7 +322,7 @@ def domain_flow(results: StudyResults) -> FigureResult:
         plot_domain_flow(table, domains=domains, ax=figure.add_subplot())
         figure.suptitle(
             f"How the domains flow through {doc_id} ({_method_title(method)}; "
-            f"{int(100 * results.study['aggregation']['ci'])}% bootstrap "
+            f"{int(100 * results.study.aggregation.ci)}% bootstrap "
             "intervals)",
             fontsize=9,
         )
@@ -367,8 +369,8 @@ def k_choice(results: StudyResults) -> FigureResult:
         axes = figure.subplots(1, len(measures), squeeze=False)
         plot_k_choice(table, measures=measures, recommended=results.recommended_k, axes=axes)
         figure.suptitle(
-            f"Choice of k ({results.study['sweep']['method'].upper()}, "
-            f"{len(results.study['sweep']['seeds'])} seeds; recommended k = "
+            f"Choice of k ({results.study.sweep.method.upper()}, "
+            f"{len(results.study.sweep.seeds)} seeds; recommended k = "
             f"{results.recommended_k})",
             fontsize=9,
         )
@@ -625,13 +627,13 @@ def write_figures(
 
     study = results.study
     folder = Path(output) if output is not None else study.output_dir
-    names = names or study["figures"]["make"] or list(FIGURES)
+    names = names or study.figures.make or list(FIGURES)
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise ConfigError(
             f"figures.make names unknown figures {', '.join(unknown)}; known: {', '.join(FIGURES)}."
         )
-    formats = study["figures"]["formats"]
+    formats = study.figures.formats
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
     if bad:
         raise ConfigError(f"figures.formats: {', '.join(bad)} not supported; use png, svg, pdf.")
@@ -657,7 +659,7 @@ def write_figures(
             csv,
             code,
             formats,
-            study["figures"]["dpi"],
+            study.figures.dpi,
             _relative_settings(study),
             results.recommended_k,
             results.n_topics,
@@ -668,7 +670,7 @@ def write_figures(
             with mpl.rc_context(STYLE):
                 figure = draw()
             rendered = {
-                fmt: figure_bytes(figure, fmt, dpi=study["figures"]["dpi"]) for fmt in formats
+                fmt: figure_bytes(figure, fmt, dpi=study.figures.dpi) for fmt in formats
             }
             _store_renders(study.cache_dir, key, rendered)
         for fmt, payload in rendered.items():
@@ -685,9 +687,9 @@ def write_figures(
         "n_topics": results.n_topics,
         "k_reason": results.k_reason,
         "seeds": {
-            "models": study["models"]["random_state"],
-            "sweep": study["sweep"]["seeds"],
-            "bootstrap": study["aggregation"]["random_state"],
+            "models": study.models.random_state,
+            "sweep": study.sweep.seeds,
+            "bootstrap": study.aggregation.random_state,
         },
         "settings": _relative_settings(study),
         "versions": package_versions(),

@@ -129,20 +129,20 @@ def _sweep_and_k(study: Study, corpus: Corpus, lexicon: Any, progress: bool | No
     """The study's sweep over k (cached), its stability and the recommended k."""
     from corpus_tm.evaluation import recommend_k, stability, sweep, sweep_resolution
 
-    settings = study.settings
-    sweep_settings = settings["sweep"]
-    sweep_key = fingerprint(corpus.fingerprint, sweep_settings, package_version())
+    grid = study.sweep
+    init: dict[str, Any] = {"init": grid.init} if grid.init else {}
+    sweep_key = fingerprint(corpus.fingerprint, study["sweep"], package_version())
     runs = _cached_sweep(
         study.cache_dir,
         sweep_key,
         lambda: sweep(
             corpus,
-            method=sweep_settings["method"],
-            n_topics=sweep_settings["n_topics"],
-            seeds=sweep_settings["seeds"],
-            n_jobs=settings["run"]["n_jobs"],
+            method=grid.method,
+            n_topics=grid.n_topics,
+            seeds=grid.seeds,
+            n_jobs=study.run.n_jobs,
             progress=progress,
-            **({"init": sweep_settings["init"]} if sweep_settings["init"] else {}),
+            **init,
         ),
     )
     stable = stability(runs)
@@ -190,39 +190,35 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
         timings[name] = now - clock
         clock = now
 
-    settings = study.settings
-    cache_dir = study.cache_dir
+    cache_dir, n_jobs = study.cache_dir, study.run.n_jobs
     documents = load_documents(
         study.corpus_path,
-        encoding=settings["corpus"]["encoding"],
-        text_column=settings["corpus"]["text_column"],
+        encoding=study.corpus.encoding,
+        text_column=study.corpus.text_column,
     )
     sections = split_sections(
         documents,
-        unit=settings["corpus"]["unit"],
-        window=settings["corpus"]["window"],
+        unit=study.corpus.unit,
+        window=study.corpus.window,
         progress=None if progress is not False else False,  # a bar only for large corpora
     )
     units = sections.units
     lap("sectioning")
-    overrides = {k: v for k, v in settings["preprocessing"].items() if v is not None}
     corpus = build_corpus(
-        units, cache_dir=cache_dir, n_jobs=settings["run"]["n_jobs"], progress=progress, **overrides
+        units, cache_dir=cache_dir, n_jobs=n_jobs, progress=progress, **study.preprocessing.given()
     )
     lap("preprocessing")
 
-    lexicon_path = settings["domains"]["lexicon"]
-    lexicon = default_lexicon() if lexicon_path == "default" else load_lexicon(lexicon_path)
-    models = settings["models"]
-    seed = models["random_state"]
+    domains, models = study.domains, study.models
+    lexicon = default_lexicon() if domains.lexicon == "default" else load_lexicon(domains.lexicon)
+    seed = models.random_state
     base_key = (corpus.fingerprint, lexicon.to_frame(), package_version())
     runs, stable, resolution, recommendation = _sweep_and_k(study, corpus, lexicon, progress)
-    k = recommendation.k if models["n_topics"] == "auto" else models["n_topics"]
-    if models["n_topics"] == "auto":
+    k = recommendation.k if models.n_topics == "auto" else int(models.n_topics)
+    if models.n_topics == "auto":
         logger.info("n_topics = %d, as the sweep recommends. %s", k, recommendation.reason)
     lap("sweep")
 
-    domains = settings["domains"]
     dictionary = _cached_domain_shares(
         cache_dir,
         fingerprint(*base_key, "dictionary"),
@@ -232,8 +228,8 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     )
 
     def method_shares(backend: Backend) -> Any:
-        options = backend.fit_options(models)
-        hand = domains["overrides"].get(backend.domain_method, {})
+        options = backend.fit_options(models.options)
+        hand = domains.overrides.get(backend.domain_method, {})
         overrides = {int(topic): domain for topic, domain in hand.items()}
         # What this step reads, and nothing else, is its cache key. n_jobs does not change a
         # fitted model (tested), so it is not part of it.
@@ -243,8 +239,8 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
             None if backend.uses_lexicon else k,
             seed,
             options,
-            domains["attribution"],
-            domains["min_score"],
+            domains.attribution,
+            domains.min_score,
             overrides,
         )
 
@@ -255,7 +251,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
                 random_state=seed,
                 progress=progress,
                 lexicon=lexicon,
-                n_jobs=settings["run"]["n_jobs"],
+                n_jobs=n_jobs,
                 **options,
             )
             return backend.domain_shares(
@@ -263,15 +259,15 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
                 corpus,
                 lexicon,
                 dictionary=dictionary,
-                attribution=domains["attribution"],
+                attribution=domains.attribution,
                 overrides=overrides,
-                min_score=domains["min_score"],
+                min_score=domains.min_score,
             )
 
         return _cached_domain_shares(cache_dir, key, corpus, lexicon, compute)
 
     shares_by_method = {}
-    for name in models["methods"]:
+    for name in models.methods:
         backend = get_backend(name)
         shares_by_method[backend.domain_method] = method_shares(backend)
     shares_by_method["dictionary"] = dictionary
@@ -285,7 +281,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     )
     lap("models")
 
-    aggregation = settings["aggregation"]
+    aggregation = study.aggregation
     tables = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SmallSampleWarning)
@@ -295,9 +291,9 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
                     section_shares(
                         result,
                         level=level,
-                        n_boot=aggregation["n_boot"],
-                        ci=aggregation["ci"],
-                        random_state=aggregation["random_state"],
+                        n_boot=aggregation.n_boot,
+                        ci=aggregation.ci,
+                        random_state=aggregation.random_state,
                     )
                 )
     for message in dict.fromkeys(str(w.message) for w in caught):  # once each, not per method

@@ -681,13 +681,12 @@ def plot_mapping_table(mapping: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     colors = domain_colors(sorted(set(mapping["domain"]) | {"other"}))
     domain_col = columns.index("domain")
     for row, domain in enumerate(mapping["domain"], start=1):
-        cell = table[row, domain_col]
         rgb = to_rgb(colors.get(domain, OTHER_COLOR))
-        cell.set_facecolor((*rgb, 0.45))
-    for (row, _), cell in table.get_celld().items():
-        cell.set_edgecolor("#DDDDDD")
+        table[row, domain_col].set_facecolor((*rgb, 0.45))
+    for (row, _), table_cell in table.get_celld().items():
+        table_cell.set_edgecolor("#DDDDDD")
         if row == 0:
-            cell.set_text_props(weight="bold")
+            table_cell.set_text_props(weight="bold")
     table.auto_set_column_width(list(range(len(columns))))
     table.scale(1, 1.3)
     ax.axis("off")

@@ -14,79 +14,167 @@ from __future__ import annotations
 import codecs
 import os
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from corpus_tm.errors import ConfigError
 
-# section -> key -> (expected type(s), default); a default of None means optional.
+# One frozen dataclass per table of a study file. Their fields are the table's keys, their
+# annotations the types a key takes and their defaults its default (None: optional);
+# SCHEMA is made from them.
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """``[study]``: what the study is."""
+
+    name: str = "study"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CorpusSettings:
+    """``[corpus]``: where the documents are and what a unit is (paths resolved)."""
+
+    path: str | None = None
+    unit: Literal["paragraph", "section", "sentences"] = "paragraph"
+    window: int = 5
+    encoding: str | None = None
+    text_column: str = "text"
+
+
+@dataclass(frozen=True)
+class PreprocessingSettings:
+    """``[preprocessing]``: fields of :class:`corpus_tm.PreprocessSettings`; ``None`` keeps
+    its default."""
+
+    extra_stopwords: list[str] = field(default_factory=list)
+    stopwords: str | None = None
+    no_below: int | float | None = None
+    no_above: float | None = None
+    keep_n: int | None = None
+    min_length: int | None = None
+    lemmatize: bool | None = None
+    drop_numbers: bool | None = None
+    split_hyphens: bool | None = None
+    phrase_layers: int | None = None
+    phrase_min_count: int | None = None
+    phrase_threshold: float | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The settings that are set, as keywords of :func:`corpus_tm.build_corpus`."""
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """``[models]``: which backends, k and seeds; ``options`` holds the keys the backends
+    declare (:attr:`corpus_tm.backends.Backend.study_options`: ``passes``, ``iterations``,
+    ``tfidf``, ``free_topics``, ``keyatm_iterations`` and those of registered backends)."""
+
+    methods: list[str] = field(default_factory=lambda: ["keyatm", "lda", "nmf"])
+    n_topics: int | str = 15
+    random_state: int = 1
+    seeds: list[int] = field(default_factory=lambda: [1, 2, 3])
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SweepSettings:
+    """``[sweep]``: the grid of k and seeds that chooses k."""
+
+    method: str = "nmf"
+    init: str | None = None
+    n_topics: list[int] = field(default_factory=lambda: [3, 4, 5, 6, 8, 10, 12])
+    seeds: list[int] = field(default_factory=lambda: [1, 2, 3])
+
+
+@dataclass(frozen=True)
+class DomainSettings:
+    """``[domains]``: the lexicon and how topics become domains."""
+
+    lexicon: str = "default"
+    attribution: Literal["soft", "hard"] = "soft"
+    min_score: float | None = None
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AggregationSettings:
+    """``[aggregation]``: bootstrap intervals of the section shares."""
+
+    n_boot: int = 1000
+    random_state: int = 1
+    ci: float = 0.9
+
+
+@dataclass(frozen=True)
+class FigureSettings:
+    """``[figures]``: what is drawn, where and how (``output`` resolved)."""
+
+    output: str = "figures"
+    formats: list[str] = field(default_factory=lambda: ["png", "svg"])
+    dpi: int = 200
+    doc_id: str | None = None
+    method: str = "nmf_mapped"
+    make: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """``[run]``: processes and the cache folder (resolved)."""
+
+    n_jobs: int = 1
+    cache_dir: str = ".corpus_tm_cache"
+
+
+SECTIONS: dict[str, type] = {
+    "study": StudyInfo,
+    "corpus": CorpusSettings,
+    "preprocessing": PreprocessingSettings,
+    "models": ModelSettings,
+    "sweep": SweepSettings,
+    "domains": DomainSettings,
+    "aggregation": AggregationSettings,
+    "figures": FigureSettings,
+    "run": RunSettings,
+}
+
+_TYPES = {
+    "int": int,
+    "float": float,
+    "str": str,
+    "Literal": str,  # the values are checked in VALUES
+    "bool": bool,
+    "list": list,
+    "dict": dict,
+}
+
+
+def _expected(annotation: str) -> type | tuple[type, ...]:
+    """The types a key takes, from its field's annotation (``"int | float | None"``)."""
+    names = [part.strip().split("[")[0] for part in annotation.split("|")]
+    types = tuple(_TYPES[name] for name in names if name != "None")
+    return types[0] if len(types) == 1 else types
+
+
+def _default(item: Any) -> Any:
+    if item.default_factory is not MISSING:
+        return item.default_factory()
+    return item.default
+
+
+# section -> key -> (expected type(s), default); a default of None means optional. The
+# [models] keys of the backends (Backend.study_options) are added when a study is read.
 SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
-    "study": {
-        "name": (str, "study"),
-        "description": (str, ""),
-    },
-    "corpus": {
-        "path": (str, None),
-        "unit": (str, "paragraph"),
-        "window": (int, 5),
-        "encoding": (str, None),
-        "text_column": (str, "text"),
-    },
-    "preprocessing": {  # fields of corpus_tm.PreprocessSettings; None keeps its default
-        "extra_stopwords": (list, []),
-        "stopwords": (str, None),
-        "no_below": ((int, float), None),
-        "no_above": (float, None),
-        "keep_n": (int, None),
-        "min_length": (int, None),
-        "lemmatize": (bool, None),
-        "drop_numbers": (bool, None),
-        "split_hyphens": (bool, None),
-        "phrase_layers": (int, None),
-        "phrase_min_count": (int, None),
-        "phrase_threshold": (float, None),
-    },
-    "models": {  # with the keys of every registered backend's study_options
-        "methods": (list, ["keyatm", "lda", "nmf"]),
-        "n_topics": ((int, str), 15),
-        "random_state": (int, 1),
-        "seeds": (list, [1, 2, 3]),
-        "passes": (int, None),
-        "iterations": (int, None),
-        "free_topics": (int, 10),
-        "keyatm_iterations": (int, 1000),
-        "tfidf": (bool, True),
-    },
-    "sweep": {
-        "method": (str, "nmf"),
-        "init": (str, None),
-        "n_topics": (list, [3, 4, 5, 6, 8, 10, 12]),
-        "seeds": (list, [1, 2, 3]),
-    },
-    "domains": {
-        "lexicon": (str, "default"),
-        "attribution": (str, "soft"),
-        "min_score": (float, None),
-        "overrides": (dict, {}),
-    },
-    "aggregation": {
-        "n_boot": (int, 1000),
-        "random_state": (int, 1),
-        "ci": (float, 0.9),
-    },
-    "figures": {
-        "output": (str, "figures"),
-        "formats": (list, ["png", "svg"]),
-        "dpi": (int, 200),
-        "doc_id": (str, None),
-        "method": (str, "nmf_mapped"),
-        "make": (list, None),
-    },
-    "run": {
-        "n_jobs": (int, 1),
-        "cache_dir": (str, ".corpus_tm_cache"),
-    },
+    section: {
+        item.name: (_expected(str(item.type)), _default(item))
+        for item in fields(cls)
+        if item.name != "options"
+    }
+    for section, cls in SECTIONS.items()
 }
 
 
@@ -139,7 +227,7 @@ def _seed(value: int) -> bool:
 
 # (section, key) -> (check of a value of the right type, what the value must be: text, or a
 # function giving it where it depends on the registered backends)
-VALUES: dict[tuple[str, str], tuple[Any, str]] = {
+VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], str]]] = {
     ("corpus", "unit"): (
         lambda v: v in ("paragraph", "section", "sentences"),
         "'paragraph', 'section' or 'sentences'",
@@ -201,6 +289,9 @@ def _is_int(value: Any) -> bool:
 class Study:
     """A validated study.
 
+    The tables are typed (``study.models.n_topics``, ``study.figures.dpi``, ...); the plain
+    mapping ``study.settings`` (or ``study["models"]``) holds the same values.
+
     Attributes
     ----------
     path : Path
@@ -215,25 +306,78 @@ class Study:
     def __getitem__(self, section: str) -> dict[str, Any]:
         return self.settings[section]
 
+    def _section(self, name: str) -> Any:
+        values = dict(self.settings[name])
+        if name == "models":
+            common = {item.name for item in fields(ModelSettings)}
+            options = {key: values.pop(key) for key in list(values) if key not in common}
+            values["options"] = options
+        return SECTIONS[name](**values)
+
+    @property
+    def info(self) -> StudyInfo:
+        """``[study]``."""
+        return self._section("study")
+
+    @property
+    def corpus(self) -> CorpusSettings:
+        """``[corpus]``."""
+        return self._section("corpus")
+
+    @property
+    def preprocessing(self) -> PreprocessingSettings:
+        """``[preprocessing]``."""
+        return self._section("preprocessing")
+
+    @property
+    def models(self) -> ModelSettings:
+        """``[models]``."""
+        return self._section("models")
+
+    @property
+    def sweep(self) -> SweepSettings:
+        """``[sweep]``."""
+        return self._section("sweep")
+
+    @property
+    def domains(self) -> DomainSettings:
+        """``[domains]``."""
+        return self._section("domains")
+
+    @property
+    def aggregation(self) -> AggregationSettings:
+        """``[aggregation]``."""
+        return self._section("aggregation")
+
+    @property
+    def figures(self) -> FigureSettings:
+        """``[figures]``."""
+        return self._section("figures")
+
+    @property
+    def run(self) -> RunSettings:
+        """``[run]``."""
+        return self._section("run")
+
     @property
     def name(self) -> str:
         """The study's name."""
-        return self.settings["study"]["name"]
+        return self.info.name
 
     @property
     def corpus_path(self) -> Path:
         """The corpus folder or file, resolved."""
-        return Path(self.settings["corpus"]["path"])
+        return Path(str(self.corpus.path))
 
     @property
     def output_dir(self) -> Path:
         """Where figures go, resolved."""
-        return Path(self.settings["figures"]["output"])
+        return Path(self.figures.output)
 
     @property
     def cache_dir(self) -> Path:
         """Where built corpora and fitted models are cached, resolved."""
-        return Path(self.settings["run"]["cache_dir"])
+        return Path(self.run.cache_dir)
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:

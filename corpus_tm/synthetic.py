@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from gensim.corpora import Dictionary
 
-from corpus_tm.checks import check_int
+from corpus_tm.checks import check_int, check_positive
 from corpus_tm.corpus import Corpus
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.lexicon import OTHER, Lexicon, default_lexicon, word_pieces
@@ -163,9 +163,7 @@ def _draw_lda_model(
         ("doc_length", doc_length),
     ):
         check_int(name, value)
-    for name, value in (("alpha", alpha), ("beta", beta)):
-        if not np.isfinite(value) or value <= 0:
-            raise ConfigError(f"{name} must be a positive number, got {value!r}.")
+    alpha, beta = check_positive("alpha", alpha), check_positive("beta", beta)
     rng = np.random.default_rng(random_state)
     topic_term = rng.dirichlet(np.full(n_terms, beta), size=n_topics)
     doc_topic = rng.dirichlet(np.full(n_topics, alpha), size=n_docs)

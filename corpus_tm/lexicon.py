@@ -3,7 +3,7 @@
 In: a TOML lexicon file (or the default one shipped in ``corpus_tm/data/domains.toml``) and,
 for the coverage report, a :class:`~corpus_tm.corpus.Corpus` or a unit table.
 Out: a :class:`Lexicon` (frozen: domains with a label, the year each entered the official
-list, English seed terms and exclusion phrases) and tidy coverage tables.
+list, seed terms and exclusion phrases in the lexicon's language) and tidy coverage tables.
 
 A lexicon file looks like this::
 
@@ -27,7 +27,8 @@ domains; unknown keys are errors, so a typo cannot silently drop a setting.
 
 How terms are matched
 ---------------------
-Text is lower-cased, possessive ``'s`` is dropped and the text is cut into word pieces (runs
+The rules are those of the lexicon's ``language`` (:mod:`corpus_tm.language`); for English:
+text is lower-cased, possessive ``'s`` is dropped and the text is cut into word pieces (runs
 of letters or digits: ``covid-19`` gives ``covid 19``); each piece is lemmatised with
 simplemma (pieces of three letters or fewer are kept as they are, because simplemma maps
 ``ai`` to ``be`` and ``us`` to ``we``). A seed term is the same kind of piece sequence and
@@ -72,10 +73,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import simplemma
 from tqdm.auto import tqdm
 
 from corpus_tm.errors import ConfigError
+from corpus_tm.language import Language, get_language
 
 if TYPE_CHECKING:
     from corpus_tm.corpus import Corpus
@@ -100,28 +101,6 @@ _TOP_KEYS = ("lexicon", "domains")
 _META_KEYS = ("name", "version", "description", "language")
 _DOMAIN_KEYS = ("label", "year", "description", "terms", "exclude")
 _DOMAIN_ID = re.compile(r"[a-z][a-z0-9_]*")
-_PIECE = re.compile(r"[^\W_]+")
-_POSSESSIVE = re.compile(r"\s?['\u2019]s\b")
-# gensim's ENGLISH_CONNECTOR_WORDS: the words gensim Phrases lets into a phrase.
-_CONNECTORS = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "for",
-        "of",
-        "with",
-        "without",
-        "and",
-        "or",
-        "to",
-        "from",
-        "by",
-        "on",
-        "at",
-        "in",
-    }
-)
 _PROGRESS_UNITS = 20_000
 
 
@@ -130,7 +109,7 @@ _PROGRESS_UNITS = 20_000
 
 
 class _LemmaCache(dict):
-    """Lemmas of lower-case word pieces, looked up with ``[]`` (made on a miss, then kept).
+    """Lemmas of one language's word pieces, looked up with ``[]`` (made on a miss, then kept).
 
     A plain dict lookup from C (``map(cache.__getitem__, pieces)``) is several times faster
     per token than a call through ``functools.lru_cache``; the cache is emptied when it holds
@@ -139,71 +118,99 @@ class _LemmaCache(dict):
 
     max_size = 200_000
 
+    def __init__(self, language: Language) -> None:
+        super().__init__()
+        self.language = language
+        self.lemmatize = language.lemmatize
+
     def __missing__(self, piece: str) -> str:
         if len(self) >= self.max_size:
             self.clear()
-        if len(piece) <= 3 or not piece.isalpha():
-            lemma = piece  # short pieces and numbers are kept as they are
-        else:
-            lemma = simplemma.lemmatize(piece, lang="en").lower()
-        self[piece] = lemma
+        lemma = self[piece] = self.lemmatize(piece)
         return lemma
 
 
-_LEMMAS = _LemmaCache()
-_lemma = _LEMMAS.__getitem__
+_LEMMA_CACHES: dict[str, _LemmaCache] = {}
 
 
-def _raw_pieces(text: str) -> list[str]:
-    return _PIECE.findall(_POSSESSIVE.sub("", text.lower()))
+def _lemmas(language: Language) -> _LemmaCache:
+    """The lemma cache of ``language`` (a new one if the code was registered again)."""
+    cache = _LEMMA_CACHES.get(language.code)
+    if cache is None or cache.language is not language:
+        cache = _LEMMA_CACHES[language.code] = _LemmaCache(language)
+    return cache
 
 
-def word_pieces(text: str) -> list[str]:
-    """Lower-cased, lemmatised word pieces of ``text``, as the lexicon matcher sees them.
+def _lemma(piece: str) -> str:
+    """The English lemma of a lower-case word piece, as the matcher uses it."""
+    return _lemmas(get_language("en"))[piece]
+
+
+def _raw_pieces(text: str, language: str = "en") -> list[str]:
+    """Case-folded word pieces of ``text``, not lemmatised."""
+    return get_language(language).match_pieces(text)
+
+
+def word_pieces(text: str, language: str = "en") -> list[str]:
+    """Case-folded, lemmatised word pieces of ``text``, as the lexicon matcher sees them.
 
     Parameters
     ----------
     text : str
         Any text: a paragraph, a seed term or a corpus token such as ``national_security``.
+    language : str, default "en"
+        Code of the language whose rules cut and lemmatise the text (a lexicon's
+        :attr:`Lexicon.language`; see :mod:`corpus_tm.language`).
 
     Returns
     -------
     list of str
         ``word_pieces("The Party's biosafety laws")`` is ``["the", "party", "biosafety",
         "law"]``.
+
+    Raises
+    ------
+    ConfigError
+        If no language is registered under ``language``.
     """
-    return list(map(_lemma, _raw_pieces(text)))
+    lang = get_language(language)
+    return list(map(_lemmas(lang).__getitem__, lang.match_pieces(text)))
 
 
-def normalize_term(term: str) -> str:
+def normalize_term(term: str, language: str = "en") -> str:
     """Put a seed term in the token form of a lemmatised, phrase-joined corpus.
 
-    Lower-cases, lemmatises each word (as :func:`word_pieces` does) and joins the words with
-    ``_``: ``"biological security"`` becomes ``"biological_security"``.
+    Case-folds and lemmatises each word (as :func:`word_pieces` does, with the rules of
+    ``language``) and joins the words with ``_``: ``"biological security"`` becomes
+    ``"biological_security"``.
     """
-    return "_".join(word_pieces(term))
+    return "_".join(word_pieces(term, language))
 
 
-def _term_keys(term: str) -> set[tuple[str, ...]]:
+def _term_keys(term: str, language: str = "en") -> set[tuple[str, ...]]:
     """The piece sequences a seed term matches: lemmatised, as written, without connectors."""
-    raw = tuple(_raw_pieces(term))
-    lemmas = tuple(_lemma(p) for p in raw)
+    lang = get_language(language)
+    lemma = _lemmas(lang).__getitem__
+    raw = tuple(lang.match_pieces(term))
+    lemmas = tuple(map(lemma, raw))
     keys = {raw, lemmas}
+    connectors = lang.connector_words
     for key in list(keys):
-        content = tuple(p for p in key if p not in _CONNECTORS)
+        content = tuple(p for p in key if p not in connectors)
         if content and len(content) < len(key):
             keys.add(content)
     return {k for k in keys if k}
 
 
-def _exclusion_keys(phrase: str) -> set[tuple[str, ...]]:
+def _exclusion_keys(phrase: str, language: str = "en") -> set[tuple[str, ...]]:
     """The piece sequences an exclusion phrase matches: lemmatised and as written.
 
     Unlike a term (:func:`_term_keys`) it has no form without connector words: that would
     turn ``climate of peace`` into ``climate peace``, which also matches "climate, peace".
     """
-    raw = tuple(_raw_pieces(phrase))
-    return {raw, tuple(_lemma(p) for p in raw)}
+    lang = get_language(language)
+    raw = tuple(lang.match_pieces(phrase))
+    return {raw, tuple(map(_lemmas(lang).__getitem__, raw))}
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,8 +256,11 @@ class Lexicon:
     ----------
     domains : tuple of Domain
         In file order; this is the column order of domain-share tables.
-    name, version, description, language : str
+    name, version, description : str
         From the ``[lexicon]`` table of the file.
+    language : str
+        Code of the language of the seed terms (``"en"``), from the ``[lexicon]`` table; its
+        rules (:mod:`corpus_tm.language`) cut and lemmatise terms and texts when matching.
     source : str
         The file the lexicon was read from (``"<default>"`` for the shipped lexicon,
         ``"<dict>"`` for one built in Python).
@@ -307,7 +317,7 @@ class Lexicon:
                 "label": d.label,
                 "year": d.year,
                 "term": t,
-                "token": normalize_term(t),
+                "token": normalize_term(t, self.language),
             }
             for d in self.domains
             for t in d.terms
@@ -359,21 +369,27 @@ class _Matcher:
     """
 
     def __init__(self, lexicon: Lexicon) -> None:
+        self.language = get_language(lexicon.language)
+        code = self.language.code
         self.terms: list[tuple[str, str]] = lexicon.terms
         domain_ids = lexicon.domain_ids
         self.domain_of_term = np.array([domain_ids.index(d) for d, _ in self.terms], dtype=np.int64)
         self.key_to_term: dict[tuple[str, ...], int] = {}
         for index, (_domain, term) in enumerate(self.terms):
-            for key in sorted(_term_keys(term)):
+            for key in sorted(_term_keys(term, code)):
                 self.key_to_term.setdefault(key, index)
         self.lengths = _first_lengths(self.key_to_term)
         # exclusion phrase key -> the domains (indices) it excludes hits of
         self.exclusion_domains: dict[tuple[str, ...], frozenset[int]] = {}
         for domain, phrase in lexicon.exclusions:
-            for key in _exclusion_keys(phrase):
+            for key in _exclusion_keys(phrase, code):
                 old = self.exclusion_domains.get(key, frozenset())
                 self.exclusion_domains[key] = old | {domain_ids.index(domain)}
         self.exclusion_lengths = _first_lengths(self.exclusion_domains)
+
+    def pieces(self, text: str) -> list[str]:
+        """Lemmatised word pieces of ``text`` in the lexicon's language (:func:`word_pieces`)."""
+        return list(map(_lemmas(self.language).__getitem__, self.language.match_pieces(text)))
 
     def _excluded_spans(self, pieces: Sequence[str]) -> dict[int, list[tuple[int, int]]]:
         """Every occurrence of an exclusion phrase, as ``{domain: [(start, stop), ...]}``."""
@@ -419,10 +435,10 @@ class _Matcher:
         return found
 
     def match_token(self, token: str) -> tuple[str, str] | None:
-        raw = _raw_pieces(token)
+        raw = self.language.match_pieces(token)
         best: dict[int, int] = {}  # domain -> longest match length
         term_of: dict[int, int] = {}
-        for pieces in (raw, [_lemma(p) for p in raw]):
+        for pieces in (raw, list(map(_lemmas(self.language).__getitem__, raw))):
             for start, stop, term in self.find(pieces):
                 domain = int(self.domain_of_term[term])
                 if stop - start > best.get(domain, 0):
@@ -443,7 +459,7 @@ class _Matcher:
         indptr = [0]
         indices: list[int] = []
         for text in tqdm(texts, desc="matching seed terms", unit="unit", disable=not show):
-            indices.extend(term for _, _, term in self.find(word_pieces(text)))
+            indices.extend(term for _, _, term in self.find(self.pieces(text)))
             indptr.append(len(indices))
         data = np.ones(len(indices), dtype=np.int64)
         matrix = sp.csr_matrix(
@@ -571,22 +587,29 @@ def _build(data: Mapping[str, Any], source: str) -> Lexicon:
             )
         if not isinstance(value, str):
             raise ConfigError(f"{where}: [lexicon] {key} must be a string, not {value!r}.")
+    language = meta.get("language", "en")
+    try:
+        get_language(language)
+    except ConfigError as error:
+        raise ConfigError(f"{where}: [lexicon] language: {error}") from None
     tables = data.get("domains")
     if not isinstance(tables, Mapping) or not tables:
         raise ConfigError(f"{where}: no domains; add at least one [domains.<id>] table.")
-    domains = [_build_domain(domain_id, table, where) for domain_id, table in tables.items()]
-    _check_overlaps(domains, where)
+    domains = [
+        _build_domain(domain_id, table, where, language) for domain_id, table in tables.items()
+    ]
+    _check_overlaps(domains, where, language)
     return Lexicon(
         domains=tuple(domains),
         name=meta.get("name", "" if source.startswith("<") else Path(source).stem),
         version=meta.get("version", ""),
         description=meta.get("description", ""),
-        language=meta.get("language", "en"),
+        language=language,
         source=source,
     )
 
 
-def _build_domain(domain_id: Any, table: Any, where: str) -> Domain:
+def _build_domain(domain_id: Any, table: Any, where: str, language: str) -> Domain:
     if not isinstance(domain_id, str) or not _DOMAIN_ID.fullmatch(domain_id):
         raise ConfigError(
             f"{where}: domain id {domain_id!r} must be a lower-case identifier (letters, digits "
@@ -629,7 +652,7 @@ def _build_domain(domain_id: Any, table: Any, where: str) -> Domain:
     clean: list[str] = []
     seen: set[str] = set()
     for term in terms:
-        if not isinstance(term, str) or not _raw_pieces(term):
+        if not isinstance(term, str) or not _raw_pieces(term, language):
             raise ConfigError(
                 f"{where}: domain {domain_id!r} key 'terms' has {term!r}, which is not a term "
                 "(terms are strings with at least one letter or digit)."
@@ -645,7 +668,7 @@ def _build_domain(domain_id: Any, table: Any, where: str) -> Domain:
             continue
         seen.add(written.lower())
         clean.append(written)
-    exclude = _build_exclusions(domain_id, table.get("exclude", []), clean, where)
+    exclude = _build_exclusions(domain_id, table.get("exclude", []), clean, where, language)
     return Domain(
         id=domain_id,
         label=label.strip(),
@@ -663,24 +686,24 @@ def _contains(key: tuple[str, ...], part: tuple[str, ...]) -> bool:
 
 
 def _build_exclusions(
-    domain_id: str, phrases: Any, terms: Sequence[str], where: str
+    domain_id: str, phrases: Any, terms: Sequence[str], where: str, language: str
 ) -> tuple[str, ...]:
     if not isinstance(phrases, list | tuple):
         raise ConfigError(
             f"{where}: domain {domain_id!r} key 'exclude' must be a list of phrases, not "
             f"{type(phrases).__name__}."
         )
-    term_keys = {key: term for term in terms for key in _term_keys(term)}
+    term_keys = {key: term for term in terms for key in _term_keys(term, language)}
     clean: list[str] = []
     seen: set[str] = set()
     for phrase in phrases:
-        if not isinstance(phrase, str) or not _raw_pieces(phrase):
+        if not isinstance(phrase, str) or not _raw_pieces(phrase, language):
             raise ConfigError(
                 f"{where}: domain {domain_id!r} key 'exclude' has {phrase!r}, which is not a "
                 "phrase (phrases are strings with at least one letter or digit)."
             )
         written = " ".join(phrase.split())
-        keys = _exclusion_keys(written)
+        keys = _exclusion_keys(written, language)
         same = [term_keys[key] for key in keys if key in term_keys]
         if same:
             raise ConfigError(
@@ -707,11 +730,11 @@ def _build_exclusions(
     return tuple(clean)
 
 
-def _check_overlaps(domains: Sequence[Domain], where: str) -> None:
+def _check_overlaps(domains: Sequence[Domain], where: str, language: str) -> None:
     owner: dict[tuple[str, ...], tuple[str, str]] = {}
     for domain in domains:
         for term in domain.terms:
-            for key in _term_keys(term):
+            for key in _term_keys(term, language):
                 if key in owner and owner[key][0] != domain.id:
                     other_domain, other_term = owner[key]
                     same = other_term.lower() == term.lower()

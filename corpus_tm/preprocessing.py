@@ -6,6 +6,9 @@ Out: a :class:`~corpus_tm.corpus.Corpus` aligned row by row with the unit table:
 a gensim ``Dictionary`` and, derived from them, the bag of words and a CSR document-term
 matrix. Built corpora are cached on disk (see :mod:`corpus_tm.cache`).
 
+What a word, a number, a stop word and a lemma are is the business of the language
+(``language="en"``; see :mod:`corpus_tm.language`); the steps below describe English.
+
 The steps, in order:
 
 1. **Tokenise.** The lower-cased text is cut at white space and each piece into words (runs
@@ -13,7 +16,7 @@ The steps, in order:
    ``'s`` and clitics (``'re``, ``'ll``, ...) are dropped, negated auxiliaries (``don't``)
    are stop words, and a hyphenated word is kept as one term (``non-traditional`` becomes
    ``non_traditional``; ``split_hyphens=True`` splits it instead).
-2. **Mark breaks.** Stop words (the bundled English list plus ``extra_stopwords``; a word is
+2. **Mark breaks.** Stop words (the language's list plus ``extra_stopwords``; a word is
    one when it or its lemma is listed), numbers, words shorter than ``min_length`` and
    punctuation are removed, and no phrase may span the place where they stood. gensim's
    connector words (``of``, ``the``, ``and``, ...) stay for the moment. Each distinct word is
@@ -40,7 +43,6 @@ on integer arrays of the whole corpus. The output does not depend on ``n_jobs``.
 from __future__ import annotations
 
 import dataclasses
-import importlib.resources
 import json
 import logging
 import math
@@ -50,17 +52,15 @@ import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 from itertools import chain, pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import simplemma
 from gensim.corpora import Dictionary
-from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, npmi_scorer, original_scorer
+from gensim.models.phrases import npmi_scorer, original_scorer
 from tqdm.auto import tqdm
 
 from corpus_tm._parallel import forking_quietly, pool_context, resolve_n_jobs
@@ -75,6 +75,7 @@ from corpus_tm.cache import (
 )
 from corpus_tm.corpus import Corpus, TokenLists
 from corpus_tm.errors import ConfigError, InputError
+from corpus_tm.language import Language, available_languages, get_language
 
 __all__ = [
     "CORPUS_FORMAT_VERSION",
@@ -98,13 +99,9 @@ PROGRESS_MIN_UNITS = 10_000
 logger = logging.getLogger(__name__)
 
 _UNIT, _BREAK = 0, 1  # role ids: start of a unit, a break (stop word, number, punctuation)
-_PIECE = re.compile(r"[^\W_]+(?:[-\u2010\u2011'\u2019][^\W_]+)*|[^\s]")
-_HYPHEN = re.compile(r"[-\u2010\u2011]")
+_HYPHEN = re.compile(r"[-\u2010\u2011]")  # join compound words in any language
 _NO_HYPHENS = str.maketrans(dict.fromkeys("-\u2010\u2011", " "))
-_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|s)?")
-_CLITICS = frozenset({"s", "re", "ve", "ll", "d", "m"})
 _SCORERS = {"npmi": npmi_scorer, "default": original_scorer}
-_STOPWORD_LISTS = ("english", "none")
 _NO_BELOW_FRACTION = 0.0005
 _CHUNK_CHARS = 500_000
 _PARALLEL_MIN_CHARS = 1_000_000  # below this, starting processes costs more than it saves
@@ -114,23 +111,28 @@ _PARALLEL_MIN_CHARS = 1_000_000  # below this, starting processes costs more tha
 # Settings
 
 
-def _normalise_term(term: str) -> str:
-    """A stop word or connector as the tokeniser writes terms: lower case, ``_`` between words."""
-    term = term.strip().lower().replace("\u2019", "'")
+def _normalise_term(term: str, language: Language) -> str:
+    """A stop word or connector as the tokeniser writes terms: case-folded, ``_`` between words."""
+    term = language.fold_case(term.strip()).replace("\u2019", "'")
     return "_".join(t for t in re.split(r"[\s\-\u2010\u2011_]+", term) if t)
 
 
-def _word_tuple(value: Any, name: str) -> tuple[str, ...]:
+def _word_tuple(value: Any, name: str, language: Language) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise ConfigError(
             f"{name} must be a list of words, such as ['xinhua', 'rule of law'], not {value!r}."
         )
     words = []
     for item in value:
-        if not isinstance(item, str) or not _normalise_term(item):
+        if not isinstance(item, str) or not _normalise_term(item, language):
             raise ConfigError(f"{name} must contain non-empty strings only, not {item!r}.")
-        words.append(_normalise_term(item))
+        words.append(_normalise_term(item, language))
     return tuple(sorted(set(words)))
+
+
+def _stop_lists() -> dict[str, Language]:
+    """The standard stop-word lists by name: the lower-cased name of each registered language."""
+    return {get_language(code).name.lower(): get_language(code) for code in available_languages()}
 
 
 @dataclass(frozen=True)
@@ -158,16 +160,20 @@ class PreprocessSettings:
         Split hyphenated words (``non-traditional`` -> ``non``, ``traditional``) instead of
         keeping them as one term (``non_traditional``). Split parts can still be joined back by
         the phrase step.
-    stopwords : {"english", "none"}, default "english"
-        The standard list: ``"english"`` is ``corpus_tm/data/stopwords_en.txt``
-        (scikit-learn's list without the content words it contains, such as ``system`` and
-        ``interest``; see :func:`english_stopwords`).
+    stopwords : str or None, default None
+        The standard list: ``None`` takes the list of ``language`` and is stored as its name
+        (``"english"``); the lower-cased name of a registered language takes that language's
+        list; ``"none"`` keeps only ``extra_stopwords``. ``"english"`` is
+        ``corpus_tm/data/stopwords_en.txt`` (scikit-learn's list without the content words it
+        contains, such as ``system`` and ``interest``; see :func:`english_stopwords`).
     extra_stopwords : sequence of str, default ()
         The user's own stop words, added to the standard list. Matched against the
         lower-cased word and its lemma; multi-word entries (``"rule of law"`` or
-        ``"rule_of_law"``) remove that phrase. Stored sorted and lower-cased.
-    connector_words : sequence of str, default gensim's ``ENGLISH_CONNECTOR_WORDS``
+        ``"rule_of_law"``) remove that phrase. Stored sorted and case-folded as the language
+        does (lower-cased for English).
+    connector_words : sequence of str or None, default None
         Words allowed inside a phrase (``rule_of_law``). They are never terms themselves.
+        ``None`` takes those of ``language`` (English: gensim's ``ENGLISH_CONNECTOR_WORDS``).
     phrase_layers : int, default 2
         How many times the phrase step runs: 1 gives two-word terms (with connectors in
         between, ``rule_of_law``), 2 also joins those into longer terms. 0 turns phrase
@@ -195,6 +201,12 @@ class PreprocessSettings:
     keep_n : int or None, default None
         Keep at most this many terms, those found in the most units (ties in term order).
         ``None`` keeps all terms that pass ``no_below`` and ``no_above``.
+    language : str, default "en"
+        Code of the language of the texts (see :func:`corpus_tm.language.get_language`):
+        its rules cut words, fold case, find numbers and lemmas, and give the default stop
+        words and connector words. ``dataclasses.replace(settings, language=...)`` keeps the
+        ``stopwords`` and ``connector_words`` of ``settings``; add ``stopwords=None,
+        connector_words=None`` to take those of the new language.
 
     Raises
     ------
@@ -207,11 +219,9 @@ class PreprocessSettings:
     min_length: int = 2
     drop_numbers: bool = True
     split_hyphens: bool = False
-    stopwords: str = "english"
+    stopwords: str | None = None
     extra_stopwords: tuple[str, ...] = ()
-    connector_words: tuple[str, ...] = field(
-        default_factory=lambda: tuple(sorted(ENGLISH_CONNECTOR_WORDS))
-    )
+    connector_words: tuple[str, ...] | None = None
     phrase_layers: int = 2
     phrase_min_count: int = 5
     phrase_threshold: float = 0.5
@@ -219,6 +229,7 @@ class PreprocessSettings:
     no_below: int | float | None = None
     no_above: float = 1.0
     keep_n: int | None = None
+    language: str = "en"
 
     def __post_init__(self) -> None:
         def fail(name: str, wanted: str) -> None:
@@ -237,12 +248,25 @@ class PreprocessSettings:
                 fail(name, "True or False")
         if not is_int(self.min_length) or self.min_length < 1:
             fail("min_length", "an integer >= 1")
-        if self.stopwords not in _STOPWORD_LISTS:
-            fail("stopwords", "'english' or 'none' (add your own words with extra_stopwords)")
+        if not isinstance(self.language, str) or self.language not in available_languages():
+            fail("language", f"a registered language ({', '.join(available_languages())})")
+        language = get_language(self.language)
+        if self.stopwords is None:
+            object.__setattr__(self, "stopwords", language.name.lower())
+        lists = [*_stop_lists(), "none"]
+        if self.stopwords not in lists:
+            fail(
+                "stopwords",
+                f"{' or '.join(map(repr, lists))} (add your own words with extra_stopwords)",
+            )
         object.__setattr__(
-            self, "extra_stopwords", _word_tuple(self.extra_stopwords, "extra_stopwords")
+            self,
+            "extra_stopwords",
+            _word_tuple(self.extra_stopwords, "extra_stopwords", language),
         )
-        connectors = _word_tuple(self.connector_words, "connector_words")
+        if self.connector_words is None:
+            object.__setattr__(self, "connector_words", tuple(language.connector_words))
+        connectors = _word_tuple(self.connector_words, "connector_words", language)
         if any("_" in c for c in connectors):
             fail("connector_words", "single words")
         object.__setattr__(self, "connector_words", connectors)
@@ -313,9 +337,10 @@ def _settings_from(
     return dataclasses.replace(settings, **overrides) if overrides else settings
 
 
-@lru_cache(maxsize=1)
 def english_stopwords() -> frozenset[str]:
     """The bundled English stop-word list (``corpus_tm/data/stopwords_en.txt``).
+
+    The same as ``get_language("en").stop_words`` (see :mod:`corpus_tm.language`).
 
     Returns
     -------
@@ -324,19 +349,23 @@ def english_stopwords() -> frozenset[str]:
         it contains (``system``, ``interest``, ``fire``, ``un``, ...), plus a few words from
         gensim's list. The file's header says exactly what was changed.
     """
-    text = (
-        importlib.resources.files("corpus_tm")
-        .joinpath("data", "stopwords_en.txt")
-        .read_text(encoding="utf-8")
-    )
-    return frozenset(
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
+    return get_language("en").stop_words
 
 
 def _stopword_set(settings: PreprocessSettings) -> frozenset[str]:
-    standard = english_stopwords() if settings.stopwords == "english" else frozenset()
+    assert settings.stopwords is not None  # set by PreprocessSettings.__post_init__
+    lists = _stop_lists()
+    standard = lists[settings.stopwords].stop_words if settings.stopwords in lists else frozenset()
     return standard | frozenset(settings.extra_stopwords)
+
+
+def _connectors(settings: PreprocessSettings) -> tuple[str, ...]:
+    assert settings.connector_words is not None  # set by PreprocessSettings.__post_init__
+    return settings.connector_words
+
+
+def _unchanged(word: str) -> str:
+    return word
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,13 +377,18 @@ class _Tokeniser:
 
     Role ids: 0 starts a unit, 1 is a break, ``2 .. 1 + n_connectors`` are the connector words
     in sorted order, and higher ids are terms, numbered in order of first sight (the table is
-    :attr:`names`). It holds caches, hence a class.
+    :attr:`names`). It holds caches, hence a class. What a word, a number and a lemma are is
+    the language's business (:mod:`corpus_tm.language`), asked once per distinct word.
     """
 
     def __init__(self, settings: PreprocessSettings) -> None:
         self.settings = settings
+        self.language = language = get_language(settings.language)
+        # Bound once: the per-word pass below calls them for every distinct word.
+        self._pieces = language.token_pieces
+        self._lemma = language.lemmatize if settings.lemmatize else _unchanged
         self.stop = _stopword_set(settings)
-        self.names: list[str] = ["", "", *settings.connector_words]
+        self.names: list[str] = ["", "", *_connectors(settings)]
         self.lemmas: list[str] = list(self.names)  # the lemma of each term in names
         self.connector_id = {w: i for i, w in enumerate(self.names) if i > _BREAK}
         self.term_id: dict[str, int] = {}
@@ -368,11 +402,6 @@ class _Tokeniser:
             self.names.append(term)
             self.lemmas.append(term if lemma is None else lemma)
         return role
-
-    def _lemma(self, word: str) -> str:
-        if not self.settings.lemmatize or len(word) <= 3 or not word.isalpha():
-            return word
-        return simplemma.lemmatize(word, lang="en").lower()
 
     def _word_role(self, word: str) -> int:
         """Role of a lower-case word of letters only (the common case)."""
@@ -390,28 +419,26 @@ class _Tokeniser:
         """Role of one lower-case word or punctuation mark."""
         if piece.isalpha():
             return self._word_role(piece)
-        s = self.settings
+        s, language = self.settings, self.language
         if not any(c.isalnum() for c in piece):
             return _BREAK
-        if "'" in piece or "\u2019" in piece:
-            base, _, suffix = piece.replace("\u2019", "'").rpartition("'")
-            if suffix == "t" and base.endswith("n"):  # don't, can't, won't: negated auxiliaries
-                return _BREAK
-            piece = (base if suffix in _CLITICS else f"{base}{suffix}").replace("'", "")
-        if _HYPHEN.search(piece):
-            term = "_".join(_HYPHEN.split(piece))
-            if s.drop_numbers and not any(c.isalpha() for c in term):
+        word = language.strip_clitics(piece)
+        if word is None:  # a stop word whatever the list says (English "don't")
+            return _BREAK
+        if _HYPHEN.search(word):
+            term = "_".join(_HYPHEN.split(word))
+            if s.drop_numbers and language.is_number(term):
                 return _BREAK
             if term in self.stop or len(term) < s.min_length:
                 return _BREAK
             return self._term(term)
-        if s.drop_numbers and (not any(c.isalpha() for c in piece) or _ORDINAL.fullmatch(piece)):
+        if s.drop_numbers and language.is_number(word):
             return _BREAK
-        return self._word_role(piece)
+        return self._word_role(word)
 
     def _word_roles(self, word: str) -> tuple[int, ...]:
         """Role ids of a lower-case white-space-separated word (``"security,"`` gives two)."""
-        pieces = (word,) if word.isalpha() else _PIECE.findall(word)
+        pieces = (word,) if word.isalpha() else self._pieces(word)  # letters only: one piece
         cache = self.piece_roles
         roles = []
         for piece in pieces:
@@ -424,10 +451,11 @@ class _Tokeniser:
     def tokenise(self, texts: Sequence[str]) -> np.ndarray:
         """Role ids of ``texts``, each text preceded by a unit start (0)."""
         joined = "\x00 " + " \x00 ".join(t.replace("\x00", " ") for t in texts)
-        joined = joined.lower()
+        joined = self.language.fold_case(joined)
         if self.settings.split_hyphens:
             joined = joined.translate(_NO_HYPHENS)
-        codes, distinct = pd.factorize(np.array(joined.split(), dtype=object))
+        words = self.language.split_words(joined)
+        codes, distinct = pd.factorize(np.array(words, dtype=object))
         cache = self.word_roles
         roles = []
         for word in distinct.tolist():
@@ -488,7 +516,7 @@ def _tokenise(
     results: list[_Chunk | None] = [None] * len(spans)
     if n_jobs > 1 and len(spans) > 1:
         if settings.lemmatize:
-            simplemma.lemmatize("loads", lang="en")  # load the dictionary once, before forking
+            get_language(settings.language).prepare()  # load its tables once, before forking
         with ProcessPoolExecutor(
             max_workers=min(n_jobs, len(spans)),
             mp_context=pool_context(),
@@ -517,7 +545,7 @@ def _tokenise(
 
     # Put each worker's role table together and map its ids to one global table.
     done = [r for r in results if r is not None]
-    fixed = ["", "", *settings.connector_words]
+    fixed = ["", "", *_connectors(settings)]
     tables: dict[int, tuple[list[str], list[str]]] = {}
     for pid, start, new_names, new_lemmas, _ in sorted(done, key=lambda r: (r[0], r[1])):
         table, table_lemmas = tables.setdefault(pid, (list(fixed), list(fixed)))
@@ -703,7 +731,7 @@ def _term_tokens(
     started = time.perf_counter()
     ids, names, index, lemmas = _tokenise(texts, settings, n_jobs, progress)
     logger.debug("tokenised %d units in %.2fs", len(texts), time.perf_counter() - started)
-    n_connectors = len(settings.connector_words)
+    n_connectors = len(_connectors(settings))
     for layer in range(settings.phrase_layers):
         started = time.perf_counter()
         before = len(names)
@@ -894,7 +922,7 @@ def _empty_vocabulary_error(
         why = "preprocessing removed every word"
         relax = (
             "extra_stopwords, stopwords, min_length, drop_numbers or lemmatize (is the text in "
-            "English and in the text column?)"
+            f"{get_language(settings.language).name} and in the text column?)"
         )
     else:
         why = (

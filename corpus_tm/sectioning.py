@@ -81,6 +81,7 @@ from corpus_tm.furniture import (
     is_caption,
     line_furniture,
 )
+from corpus_tm.language import get_language
 from corpus_tm.loading import load_documents
 
 UnitSize = Literal["paragraph", "section", "sentences"]
@@ -424,101 +425,60 @@ def _roman_to_int(text: str) -> int | None:
     return total if total > 0 else None
 
 
-_ABBREVIATIONS = {
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "prof",
-    "st",
-    "no",
-    "nos",
-    "gen",
-    "sen",
-    "rep",
-    "gov",
-    "col",
-    "lt",
-    "sgt",
-    "capt",
-    "jr",
-    "sr",
-    "inc",
-    "co",
-    "corp",
-    "ltd",
-    "vs",
-    "etc",
-    "e.g",
-    "i.e",
-    "u.s",
-    "u.n",
-    "u.k",
-    "e.u",
-    "fig",
-    "art",
-    "vol",
-    "pp",
-    "p",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "mt",
-    "h.e",
-    "amb",
-}
-_SENTENCE_BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u4e00-\u9fff])")
 _SENTENCE_END = re.compile(r"[.!?;,](?:\s?[\"')\]])*$")
-_WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split a paragraph into sentences.
+def split_sentences(text: str, language: str = "en") -> list[str]:
+    """Split a paragraph into sentences, by the rules of ``language``.
 
-    Boundaries are ``.``, ``!`` or ``?`` followed by a space and a capital letter or digit,
-    except after common abbreviations (``Mr.``, ``U.S.``, ``No.``) and single-letter initials.
+    English: boundaries are ``.``, ``!`` or ``?`` followed by a space and a capital letter or
+    digit, except after common abbreviations (``Mr.``, ``U.S.``, ``No.``) and single-letter
+    initials.
 
     Parameters
     ----------
     text : str
         One paragraph.
+    language : str, default "en"
+        Code of a registered language (see :mod:`corpus_tm.language`).
 
     Returns
     -------
     list of str
         The sentences, stripped; joined with single spaces they give ``text`` back when
         ``text`` has single spaces.
+
+    Raises
+    ------
+    ConfigError
+        If no language is registered under ``language``.
     """
-    sentences: list[str] = []
-    start = 0
-    for boundary in _SENTENCE_BOUNDARY.finditer(text):
-        end = boundary.start() + 1
-        before = text[start:end].rstrip(".!?").split()
-        last_word = before[-1].lower().strip("\"'(") if before else ""
-        if text[boundary.start()] == "." and (
-            last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha())
-        ):
-            continue
-        sentences.append(text[start : boundary.end()].strip())
-        start = boundary.end()
-    rest = text[start:].strip()
-    if rest:
-        sentences.append(rest)
-    return sentences
+    return get_language(language).split_sentences(text)
 
 
-def count_words(text: str) -> int:
-    """Number of word tokens in ``text`` (runs of letters or digits, with inner ' or -)."""
-    return len(_WORD.findall(text))
+def count_words(text: str, language: str = "en") -> int:
+    """Number of words in ``text``, by the rules of ``language``.
+
+    English: runs of letters or digits, with inner ``'`` or ``-`` (``covid-19`` is one word).
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+    language : str, default "en"
+        Code of a registered language (see :mod:`corpus_tm.language`).
+
+    Returns
+    -------
+    int
+        The number of words.
+
+    Raises
+    ------
+    ConfigError
+        If no language is registered under ``language``.
+    """
+    return get_language(language).count_words(text)
 
 
 def split_sections(

@@ -38,7 +38,9 @@ import numpy as np
 import pandas as pd
 
 import corpus_tm as ctm
-from corpus_tm.lexicon import _PIECE, _POSSESSIVE, Lexicon, default_lexicon, load_lexicon
+from corpus_tm.language import _EN_MATCH_PIECE as _PIECE
+from corpus_tm.language import _EN_POSSESSIVE as _POSSESSIVE
+from corpus_tm.lexicon import Lexicon, default_lexicon, load_lexicon
 
 HERE = Path(__file__).resolve().parent
 CORPORA = HERE.parents[2] / "shared" / "corpora"

@@ -57,13 +57,13 @@ import scipy.sparse as sp
 
 from corpus_tm.checks import check_int, check_positive
 from corpus_tm.errors import ConfigError, CorpusTmWarning
+from corpus_tm.language import get_language
 from corpus_tm.lexicon import (
     OTHER,
     Lexicon,
-    _raw_pieces,
-    _texts_and_ids,
     default_lexicon,
     normalize_term,
+    unit_texts,
     word_pieces,
 )
 
@@ -1137,7 +1137,7 @@ def dictionary_shares(
     if scale not in ("sentences", "hits"):
         raise ConfigError(f"scale must be 'sentences' or 'hits', not {scale!r}.")
     units = _units_of(data)
-    texts, unit_ids = _texts_and_ids(units)
+    texts, unit_ids = unit_texts(units)
     matcher = lexicon.matcher
     to_domains = matcher.domain_matrix(len(lexicon))
     values = np.zeros((len(units), len(lexicon) + 1))
@@ -1275,7 +1275,7 @@ def _sentence_tokens(
     max_len: int,
 ) -> list[str]:
     pieces = word_pieces(sentence)
-    raw = _raw_pieces(sentence)
+    raw = get_language("en").match_pieces(sentence)  # the pieces word_pieces lemmatises
     tokens = []
     i = 0
     while i < len(pieces):

@@ -754,7 +754,8 @@ def _check_overlaps(domains: Sequence[Domain], where: str, language: str) -> Non
 # Coverage
 
 
-def _texts_and_ids(data: Corpus | pd.DataFrame) -> tuple[list[str], list[str]]:
+def unit_texts(data: Corpus | pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The texts and unit ids of a corpus or unit table, in unit order."""
     units = data if isinstance(data, pd.DataFrame) else getattr(data, "units", None)
     if not isinstance(units, pd.DataFrame):
         raise ConfigError(
@@ -804,7 +805,7 @@ def lexicon_coverage(
     if level not in ("term", "domain"):
         raise ConfigError(f"level must be 'term' or 'domain', not {level!r}.")
     lexicon = lexicon if lexicon is not None else default_lexicon()
-    texts, _ids = _texts_and_ids(data)
+    texts, _ids = unit_texts(data)
     matcher = lexicon.matcher
     hits = matcher.hit_matrix(texts, progress=progress)
     n_occurrences = np.asarray(hits.sum(axis=0)).ravel()

@@ -8,7 +8,9 @@ The pipeline, one module per stage:
                            page furniture)
 :mod:`~.preprocessing`     units to a :class:`Corpus` (tokens, dictionary, document-term matrix)
 :mod:`~.models`            LDA (gensim) and NMF (scikit-learn) behind one :class:`TopicModel`
+:mod:`~.backends`          the registry of topic-model backends (LDA, NMF, keyATM, yours)
 :mod:`~.evaluation`        coherence, diversity, sweeps over k and seeds, stability
+                           (:mod:`~.matching` pairs topics)
 :mod:`~.lexicon`           the security-domain lexicon
 :mod:`~.domains`           topic-to-domain attribution, dictionary baseline, seeded LDA
 :mod:`~.keyatm`            the keyword-assisted topic model (keyATM base model)
@@ -21,8 +23,10 @@ The pipeline, one module per stage:
 :mod:`~.figures`           results to figure files and a manifest; :mod:`~.cli` the command
 =========================  ====================================================================
 
-The public names below are imported on first use (``import corpus_tm`` loads no modelling or
-plotting library); :mod:`~corpus_tm.backends` holds the registry of topic-model backends.
+Beside the stages: :mod:`~.language` (the rules of a language: words, sentences, stop words,
+lemmas), :mod:`~.checks` (one rule for integers, seeds and ``n_jobs``), :mod:`~.errors` (error
+and warning types), :mod:`~.cache`. The public names below are imported on first use
+(``import corpus_tm`` loads no modelling or plotting library).
 """
 
 from __future__ import annotations
@@ -33,6 +37,13 @@ from typing import Any
 #: module -> the public names it gives the package
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "errors": ("ConfigError", "CorpusTmError", "CorpusTmWarning", "InputError"),
+    "language": (
+        "English",
+        "Language",
+        "available_languages",
+        "get_language",
+        "register_language",
+    ),
     "loading": ("load_documents", "normalize_text"),
     "sectioning": (
         "HeadingPattern",

@@ -50,6 +50,7 @@ class PreprocessingSettings:
     """``[preprocessing]``: fields of :class:`corpus_tm.PreprocessSettings`; ``None`` keeps
     its default."""
 
+    language: str | None = None
     extra_stopwords: list[str] = field(default_factory=list)
     stopwords: str | None = None
     no_below: int | float | None = None

@@ -627,7 +627,7 @@ def _join_phrases(
             return out
     else:
         sequences: dict[tuple[int, ...], int] = {}
-        for k in np.flatnonzero(gap):
+        for k in np.flatnonzero(gap).tolist():
             seq = tuple(ids[a[k] + 1 : b[k]].tolist())
             code[k] = sequences.setdefault(seq, len(sequences) + 1)
         by_code = {c: [names[i] for i in seq] for seq, c in sequences.items()}
@@ -847,8 +847,8 @@ def preprocess_texts(
 
 def _make_dictionary(
     vocabulary: Sequence[str],
-    dfs: Sequence[int],
-    cfs: Sequence[int],
+    dfs: Sequence[int] | np.ndarray,
+    cfs: Sequence[int] | np.ndarray,
     *,
     num_docs: int,
     num_pos: int,
@@ -882,8 +882,8 @@ def _check_units(units: Any, text_column: str) -> tuple[list[str], list[str]]:
         raise InputError("The unit table is empty: there is nothing to preprocess.")
     unit_ids = [str(u) for u in units["unit_id"].tolist()]
     if len(set(unit_ids)) != len(unit_ids):
-        seen: set[str] = set()
-        dupes = sorted({u for u in unit_ids if u in seen or seen.add(u)})
+        counts = pd.Series(unit_ids).value_counts()
+        dupes = sorted(counts.index[counts > 1])
         raise InputError(
             f"unit_id must be unique; repeated: {', '.join(dupes[:5])}"
             f"{' ...' if len(dupes) > 5 else ''}."

@@ -44,8 +44,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.spatial.distance import jensenshannon
-from scipy.stats import spearmanr
 
 from corpus_tm.checks import check_int
 from corpus_tm.domains import OTHER, DomainShares, sentence_domain_scores
@@ -650,6 +648,8 @@ def _profile(values: np.ndarray, w: np.ndarray, include_other: bool) -> np.ndarr
 def _distance(p: np.ndarray, q: np.ndarray) -> float:
     if np.isnan(p).any() or np.isnan(q).any():
         return float("nan")
+    from scipy.spatial.distance import jensenshannon
+
     return float(jensenshannon(p, q, base=2))
 
 
@@ -872,6 +872,8 @@ def compare_methods(table: pd.DataFrame, *, reference: str = "dictionary") -> pd
         One row per method and section: ``method, reference, level, doc_id, section, label,
         rank_agreement, js_distance, top, reference_top, same_top, top_in_reference_top2``.
     """
+    from scipy.stats import spearmanr
+
     needed = ["method", "level", "doc_id", "section", "label", "domain", "share"]
     missing = [c for c in needed if c not in table.columns]
     if missing:

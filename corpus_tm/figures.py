@@ -49,12 +49,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from corpus_tm.cache import (
     TEMPORARY_PREFIX,
@@ -68,7 +67,10 @@ from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.pipeline import StudyResults
 from corpus_tm.study import FIGURE_NAMES
 
-FigureResult = tuple[pd.DataFrame, Callable[[pd.DataFrame], Figure]]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+FigureResult = tuple[pd.DataFrame, Callable[[pd.DataFrame], "Figure"]]
 """The data to draw and a function that draws a table like it (it gets the rounded data)."""
 FigureFunction = Callable[[StudyResults], FigureResult]
 FIGURES: dict[str, FigureFunction] = {}
@@ -239,6 +241,8 @@ def _figure(
     no later figure of the kernel was shown. :func:`draw_figure` hands the finished figure to
     pyplot, outside the context.
     """
+    from matplotlib.figure import Figure
+
     return Figure(figsize=(width, height), layout=layout)
 
 

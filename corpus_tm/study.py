@@ -14,12 +14,13 @@ from __future__ import annotations
 import codecs
 import os
 import tomllib
+import warnings
 from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from corpus_tm.errors import ConfigError
+from corpus_tm.errors import ConfigError, CorpusTmWarning
 
 # One frozen dataclass per table of a study file. Their fields are the table's keys, their
 # annotations the types a key takes and their defaults its default (None: optional);
@@ -71,14 +72,13 @@ class PreprocessingSettings:
 
 @dataclass(frozen=True)
 class ModelSettings:
-    """``[models]``: which backends, k and seeds; ``options`` holds the keys the backends
+    """``[models]``: which backends, k and the seed; ``options`` holds the keys the backends
     declare (:attr:`corpus_tm.backends.Backend.study_options`: ``passes``, ``iterations``,
     ``tfidf``, ``free_topics``, ``keyatm_iterations`` and those of registered backends)."""
 
     methods: list[str] = field(default_factory=lambda: ["keyatm", "lda", "nmf"])
     n_topics: int | str = 15
     random_state: int = 1
-    seeds: list[int] = field(default_factory=lambda: [1, 2, 3])
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -239,10 +239,6 @@ VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], st
         'an integer >= 1, or "auto" (the k the sweep recommends)',
     ),
     ("models", "random_state"): (_seed, "an integer from 0 to 2**32 - 1"),
-    ("models", "seeds"): (
-        lambda v: bool(v) and all(_is_int(x) and _seed(x) for x in v),
-        "a non-empty list of integers from 0 to 2**32 - 1",
-    ),
     ("models", "methods"): (
         lambda v: bool(v) and len(set(v)) == len(v) and all(m in _backend_names() for m in v),
         lambda: "a non-empty list of distinct backends of "
@@ -417,6 +413,16 @@ def parse_study(data: dict[str, Any], *, path: str | os.PathLike[str]) -> Study:
     """
     path = Path(path).resolve()
     schema = _schema()
+    models = data.get("models")
+    if isinstance(models, dict) and "seeds" in models:
+        # models.seeds was accepted (and entered a cache key) but never read.
+        warnings.warn(
+            f"{path}: models.seeds is not used and is ignored; remove it. The models are "
+            "fitted with models.random_state; the seeds of the choice of k are sweep.seeds.",
+            CorpusTmWarning,
+            stacklevel=3,
+        )
+        data = {**data, "models": {k: v for k, v in models.items() if k != "seeds"}}
     unknown = sorted(set(data) - set(schema))
     if unknown:
         raise ConfigError(

@@ -144,3 +144,25 @@ def test_every_figure_name_a_study_accepts_is_drawn():
     from corpus_tm.study import FIGURE_NAMES
 
     assert tuple(FIGURES) == FIGURE_NAMES
+
+
+def test_the_typed_study_holds_what_the_file_says(small_study):
+    path = small_study('[figures]\ndpi = 150\n[run]\nn_jobs = 2\n')
+    study = ctm.load_study(path)
+    assert study.models.n_topics == 3
+    assert study.models.methods == ["keyatm", "lda", "nmf"]
+    assert study.models.options["keyatm_iterations"] == 10
+    assert study.models.options["passes"] == 1
+    assert study.figures.dpi == 150
+    assert study.run.n_jobs == 2
+    assert study.preprocessing.given() == {"extra_stopwords": []}
+    assert study.figures.dpi == study["figures"]["dpi"]
+
+
+def test_models_seeds_is_ignored_with_a_warning(small_study):
+    path = small_study()
+    text = path.read_text("utf-8").replace("[models]\n", "[models]\nseeds = [4, 5]\n", 1)
+    path.write_text(text, "utf-8")
+    with pytest.warns(ctm.CorpusTmWarning, match=r"models\.seeds is not used"):
+        study = ctm.load_study(path)
+    assert "seeds" not in study["models"]

@@ -592,13 +592,75 @@ def _gensim_lda(model: TopicModel) -> Any:
 
 
 def _lda_bound(model: TopicModel, corpus: Corpus) -> dict[str, float]:
+    """gensim's ``log_perplexity`` of the corpus, at the model's own gamma where it has one.
+
+    For a gensim model evaluated on the units it was fit on (same unit ids and vocabulary, as
+    for NMF's ``W``), gamma is the one :func:`~corpus_tm.models.fit_lda` computed
+    (``doc_topic * state["gamma_sum"]``), so no second inference is run. Otherwise (another
+    corpus, a tomotopy model, a model saved before ``gamma_sum`` was kept) gamma is inferred
+    as gensim's ``log_perplexity`` does, from the same random starts (the model's seed).
+    Either way the bound is gensim's ``bound`` formula, summed with numpy instead of one
+    Python loop per term.
+    """
     from corpus_tm.corpus import BagOfWords
+    from corpus_tm.models import lda_gamma
 
     lda = _gensim_lda(model)
-    bow = BagOfWords(_aligned_dtm(model, corpus))
-    chunk = [bow[i] for i in range(len(bow))]
-    bound = float(lda.log_perplexity(chunk, total_docs=len(chunk)))
+    counts = _aligned_dtm(model, corpus)
+    if (
+        model.params.get("backend", "gensim") == "gensim"
+        and "gamma_sum" in model.state
+        and corpus.unit_ids == list(model.unit_ids)
+        and corpus.vocabulary == list(model.vocabulary)
+    ):
+        gamma = model.doc_topic.to_numpy() * model.state["gamma_sum"][:, None]
+    else:
+        bow = BagOfWords(counts)
+        gamma = lda_gamma(lda, [bow[i] for i in range(len(bow))])
+    words = float(counts.sum())
+    bound = _variational_bound(lda, gamma, counts) / words if words > 0 else float("nan")
     return {"per_word_bound": bound, "perplexity": float(np.exp(-bound))}
+
+
+#: Document-term entries x topics handled per numpy step of :func:`_variational_bound`.
+_BOUND_CELLS = 2_000_000
+
+
+def _variational_bound(lda: Any, gamma: np.ndarray, counts: sp.csr_matrix) -> float:
+    """gensim's ``LdaModel.bound(corpus, gamma)`` for a count matrix, vectorised.
+
+    The same terms as gensim 4.4 (including its ``sum_eta`` for a topics x terms ``eta``):
+    the expected log-likelihood of the counts, the Dirichlet terms of theta and of beta.
+    """
+    from scipy.special import gammaln, psi
+
+    lam = lda.state.get_lambda()
+    elog_beta = psi(lam) - psi(lam.sum(axis=1))[:, None]
+    alpha = np.asarray(lda.alpha, dtype=np.float64)
+    eta = lda.eta
+    gamma = np.asarray(gamma, dtype=np.float64)
+    gamma_sum = gamma.sum(axis=1)
+    elog_theta = psi(gamma) - psi(gamma_sum)[:, None]
+    counts = sp.csr_matrix(counts)
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    score = 0.0
+    step = max(1, _BOUND_CELLS // lda.num_topics)
+    for a in range(0, counts.nnz, step):
+        # E[log p(w | theta, beta)] = log sum_k exp(Elog theta_dk + Elog beta_kw), per entry
+        x = elog_theta[rows[a : a + step]] + elog_beta[:, counts.indices[a : a + step]].T
+        top = x.max(axis=1)
+        log_sum = top + np.log(np.exp(x - top[:, None]).sum(axis=1))
+        score += float(np.dot(counts.data[a : a + step], log_sum))
+    # E[log p(theta | alpha) - log q(theta | gamma)]
+    score += float(np.sum((alpha - gamma) * elog_theta))
+    score += float(np.sum(gammaln(gamma) - gammaln(alpha)))
+    score += float(len(gamma) * gammaln(alpha.sum()) - np.sum(gammaln(gamma_sum)))
+    # E[log p(beta | eta) - log q(beta | lambda)]
+    score += float(np.sum((eta - lam) * elog_beta))
+    score += float(np.sum(gammaln(lam) - gammaln(eta)))
+    sum_eta = eta * lda.num_terms if np.ndim(eta) == 0 else np.sum(eta)
+    score += float(np.sum(gammaln(sum_eta) - gammaln(lam.sum(axis=1))))
+    return score
 
 
 def _nmf_error(model: TopicModel, corpus: Corpus) -> dict[str, float]:
@@ -743,6 +805,16 @@ def evaluate(
     -------
     Evaluation
         ``overall`` (a Series of measures) and ``topics`` (a table, one row per topic).
+
+    Notes
+    -----
+    Perplexity is gensim's ``log_perplexity`` formula. On the units a gensim model was fit on
+    it is evaluated at the document topics :func:`~corpus_tm.models.fit_lda` already computed
+    (gamma, from the fit's float32 E-step), not after a second inference (float64, from fresh
+    random starts), which took up to 40 % of an LDA sweep. The two differ within the
+    precision of the E-step itself: on the 959 UN speeches (10 topics) 2482.46 against
+    2481.98 (a fresh float32 inference gives 2482.46, one converged to 1e-7 gives 2481.40);
+    on 100 speeches by 4e-6, on the example corpus by 5e-10 (relative).
     """
     if not isinstance(model, TopicModel):
         raise InputError(f"model must be a TopicModel, got {type(model).__name__}.")
@@ -1233,13 +1305,39 @@ def _sweep_coherence(
     return values, seconds
 
 
+#: A sweep fits in several processes when its fits would take at least this many seconds on
+#: one core (starting two workers that import corpus_tm takes about 3 s).
+_SWEEP_MIN_SECONDS = 10.0
+
+#: One-core seconds of an NMF fit per document-term entry and topic (UN speeches by section,
+#: 10 and 30 topics: 5.3e-7 and 4.3e-7; benchmarks/bench_parallel.py).
+_NMF_SECONDS_PER_CELL = 5e-7
+
+
+def _sweep_seconds(
+    corpus: Corpus, method: str, ks: list[int], model_params: dict[str, Any]
+) -> float:
+    """Estimated one-core seconds of one fit of each ``k`` (LDA: ``models.estep_seconds``)."""
+    from corpus_tm.models import _auto_passes, estep_seconds
+
+    nnz, n_units = corpus.dtm.nnz, len(corpus)
+    if method == "nmf":
+        return float(sum(nnz * k * _NMF_SECONDS_PER_CELL for k in ks))
+    passes, chunksize = model_params.get("passes"), model_params.get("chunksize", 2000)
+    if not all(isinstance(v, int) and v > 0 for v in (passes or 1, chunksize)):
+        return 0.0  # one process; the first fit reports the bad value
+    if passes is None:
+        passes = _auto_passes(n_units, chunksize)
+    return float(sum(estep_seconds(n_units, nnz, k, passes + 1) for k in ks))
+
+
 def sweep(
     corpus: Corpus,
     *,
     method: str,
     n_topics: Iterable[int] | int,
     seeds: Iterable[int] | int = (0, 1, 2),
-    n_jobs: int = 1,
+    n_jobs: int | None = 1,
     progress: bool | None = None,
     measures: Iterable[str] = _DEFAULT_MEASURES,
     top_n: int = 10,
@@ -1255,9 +1353,9 @@ def sweep(
     the fits from word and pair counts made once per measure family over the union of all
     models' top terms (:func:`coherence_counts`), not recounted for every model; the values
     are those :func:`evaluate` gives each model. With ``n_jobs > 1`` the fits
-    run in worker processes (joblib's loky backend; the corpus, without its unit texts, is sent
-    to the workers and the models back by joblib's own inter-process pickling, which is never
-    written to disk).
+    run in worker processes when it pays (joblib's loky backend, which does not re-run the
+    caller's script; the corpus, without its unit texts, is sent to the workers and the models
+    back by joblib's own inter-process pickling, which is never written to disk).
 
     Parameters
     ----------
@@ -1269,8 +1367,11 @@ def sweep(
         Random states; at least two are needed for :func:`stability`. NMF with its default
         ``init="nndsvda"`` hardly depends on the seed (stability is about 1 for every k, so it
         does not help to choose k); pass ``init="random"`` to see how stable NMF topics are.
-    n_jobs : int, default 1
-        Worker processes (``-1``: all cores). Results do not depend on it.
+    n_jobs : int or None, default 1
+        Most worker processes (``None`` or 1: none, ``-1``: all cores, ``-2``: all but one).
+        Used only when it pays (``corpus_tm._parallel``): for at least 2 fits estimated to
+        take 10 s or more on one core, and only on cores that no other program keeps busy.
+        Results do not depend on it.
     progress : bool or None
         Show a progress bar over fits; ``None`` shows it when there are at least 10 fits.
     measures : iterable of str, default ("c_v", "c_npmi", "u_mass")
@@ -1297,6 +1398,8 @@ def sweep(
     """
     from joblib import Parallel, delayed
 
+    from corpus_tm._parallel import processes_for
+
     check_corpus(corpus)
     if method not in ("lda", "nmf"):
         raise ConfigError(f"method must be 'lda' or 'nmf', got {method!r}.")
@@ -1315,13 +1418,9 @@ def sweep(
         raise ConfigError(
             f"{unknown} are not parameters of {fit.__name__}; it takes {sorted(accepted)}."
         )
-    if (
-        isinstance(n_jobs, bool)
-        or not isinstance(n_jobs, int | np.integer)
-        or n_jobs == 0
-        or (n_jobs < -1)
-    ):
-        raise ConfigError(f"n_jobs must be a positive int or -1 (all cores), got {n_jobs!r}.")
+    tasks = [(k, s) for k in ks for s in seed_list]
+    work = len(seed_list) * _sweep_seconds(corpus, method, ks, model_params) if tasks[1:] else 0
+    n_workers = min(len(tasks), processes_for(n_jobs, work=work, min_work=_SWEEP_MIN_SECONDS))
     scored = lexicon is not None or evidence is not None
     if scored:
         lexicon = lexicon if lexicon is not None else default_lexicon()
@@ -1330,7 +1429,6 @@ def sweep(
                 f"lexicon must be a Lexicon (e.g. default_lexicon()), got {type(lexicon).__name__}."
             )
         evidence = _evidence_of(lexicon, corpus, evidence)
-    tasks = [(k, s) for k in ks for s in seed_list]
     show = len(tasks) >= 10 if progress is None else bool(progress)
     slim = _slim(corpus)
     # Coherence is scored after the fits, on counts made once for all models (see below).
@@ -1338,10 +1436,10 @@ def sweep(
     rows: dict[tuple[int, int], dict[str, Any]] = {}
     models: dict[tuple[int, int], TopicModel] = {}
     with tqdm(total=len(tasks), desc=f"sweep {method}", unit="fit", disable=not show) as bar:
-        if n_jobs == 1:
+        if n_workers == 1:
             results: Iterable[Any] = (_fit_and_score(slim, method, k, s, *args) for k, s in tasks)
         else:
-            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            results = Parallel(n_jobs=n_workers, return_as="generator_unordered")(
                 delayed(_fit_and_score)(slim, method, k, s, *args) for k, s in tasks
             )
         for k, s, row, model in results:

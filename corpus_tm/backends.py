@@ -23,6 +23,7 @@ This module imports nothing heavy: the built-in fit functions are imported when 
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -127,6 +128,11 @@ class Backend:
         values. Only these (and k and the seed) enter the cache key of the backend's fit.
     progress : bool, default True
         Whether ``fit`` takes ``progress=``.
+    cost : callable or str, optional
+        ``cost(corpus, n_topics, params) -> float``: estimated one-core seconds of one fit,
+        from which a sweep decides whether worker processes pay
+        (:func:`corpus_tm.models.lda_fit_seconds`). Without it a sweep uses the processes
+        ``n_jobs`` allows whenever cores are free.
     """
 
     name: str
@@ -140,6 +146,7 @@ class Backend:
     study_options: Mapping[str, tuple[type | tuple[type, ...], Any]] = field(default_factory=dict)
     fit_options: Callable[[Mapping[str, Any]], dict[str, Any]] = lambda models: {}
     progress: bool = True
+    cost: Callable[[Corpus, int, Mapping[str, Any]], float] | str | None = None
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -178,6 +185,13 @@ class Backend:
         if self.uses_lexicon:
             return self.fit_function(corpus, lexicon=lexicon, random_state=random_state, **options)
         return self.fit_function(corpus, n_topics, random_state=random_state, **options)
+
+    def fit_seconds(self, corpus: Corpus, n_topics: int, params: Mapping[str, Any]) -> float:
+        """Estimated one-core seconds of one fit (infinite when the backend has no
+        :attr:`cost`: nothing says that one process is enough)."""
+        if self.cost is None:
+            return math.inf
+        return float(_resolve(self.cost)(corpus, n_topics, params))
 
     def fit_measures(self, model: TopicModel, corpus: Corpus) -> dict[str, float]:
         """The backend's own fit measures of ``model`` (empty without :attr:`score`)."""
@@ -328,6 +342,7 @@ register_backend(
         label="LDA",
         fit="corpus_tm.models:fit_lda",
         score="corpus_tm.evaluation:lda_fit_measures",
+        cost="corpus_tm.models:lda_fit_seconds",
         study_options={"passes": (int, None), "iterations": (int, None)},
         fit_options=lambda models: _given(models, passes="passes", iterations="iterations"),
     )
@@ -338,6 +353,7 @@ register_backend(
         label="NMF",
         fit="corpus_tm.models:fit_nmf",
         score="corpus_tm.evaluation:nmf_fit_measures",
+        cost="corpus_tm.models:nmf_fit_seconds",
         study_options={"tfidf": (bool, True)},
         fit_options=lambda models: {
             "weighting": "tfidf" if models.get("tfidf", True) else "counts"

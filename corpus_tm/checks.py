@@ -15,7 +15,7 @@ import numpy as np
 
 from corpus_tm.errors import ConfigError
 
-__all__ = ["SEED_LIMIT", "check_int", "check_positive", "check_random_state"]
+__all__ = ["SEED_LIMIT", "check_int", "check_n_jobs", "check_positive", "check_random_state"]
 
 #: numpy and scikit-learn take seeds below 2**32.
 SEED_LIMIT = 2**32
@@ -93,3 +93,37 @@ def check_random_state(value: Any, name: str = "random_state") -> int | None:
             "seed so that results can be reproduced."
         )
     return int(value)
+
+
+def check_n_jobs(n_jobs: Any) -> int:
+    """Check ``n_jobs`` and return the number of processes it asks for.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        ``None`` or 1: one process; a positive integer: that many; -1: all cores; -2: all but
+        one; ``-n``: all but ``n - 1`` (at least 1).
+
+    Returns
+    -------
+    int
+        Processes asked for (at least 1). Whether they are all used is decided by
+        :func:`corpus_tm.parallel.processes_for`.
+
+    Raises
+    ------
+    ConfigError
+        If ``n_jobs`` is 0, a bool or not an integer.
+    """
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0:
+        raise ConfigError(
+            "n_jobs must be a positive number of processes, -1 for all cores or -2 for all "
+            f"but one (scikit-learn's rule), not {n_jobs!r}."
+        )
+    if n_jobs > 0:
+        return int(n_jobs)
+    from corpus_tm import parallel
+
+    return max(1, parallel.available_cores() + 1 + int(n_jobs))

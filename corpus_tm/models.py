@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import platform
 from collections.abc import Iterator, Mapping, Sequence
@@ -31,10 +32,11 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
-from corpus_tm._parallel import resolve_n_jobs, server_pool_context
 from corpus_tm.cache import atomic_write_bytes
+from corpus_tm.checks import check_n_jobs
 from corpus_tm.corpus import Corpus
 from corpus_tm.errors import ConfigError, InputError
+from corpus_tm.parallel import processes_for, worker_pool
 
 __all__ = [
     "TopicModel",
@@ -430,13 +432,16 @@ def fit_lda(
         ``set_word_prior``) and ``iterations``; ``passes``, ``chunksize``, ``decay``,
         ``offset`` and ``gamma_threshold`` are gensim's only and must stay at their defaults.
     n_jobs : int or None
-        Processes for the gensim backend's E-steps (every update's, and the one over every
-        unit that makes the document-topic matrix); ``None`` or 1: one process, -1: all cores.
-        Used from 2,000 units (one chunk). The workers run gensim's own per-document loop and
-        this process adds their sufficient statistics in gensim's order, so the result is the
-        same to the last bit as gensim's ``LdaModel`` in one process, whatever ``n_jobs`` is
-        (10 million tokens, 50 topics, one pass: 58 s with 1, 41 s with 2 on two cores).
-        Leave it at 1 inside :func:`sweep`, which already runs fits in parallel.
+        Most processes for the gensim backend's E-steps (every update's, and the one over
+        every unit that makes the document-topic matrix); ``None`` or 1: one process, -1: all
+        cores, -2: all but one. Used only when it pays (``corpus_tm.parallel``): when the
+        E-steps are estimated to take at least 10 s on one core, and only on cores that no
+        other program keeps busy. The workers run gensim's own per-document loop and this
+        process adds their sufficient statistics in gensim's order, so the result is the same
+        to the last bit as gensim's ``LdaModel`` in one process, whatever ``n_jobs`` is (10
+        million tokens, 50 topics, one pass: 58 s with 1, 41 s with 2 on two cores). The
+        workers do not re-run the caller's script, so no ``if __name__ == "__main__":`` guard
+        is needed. Leave it at 1 inside :func:`sweep`, which already runs fits in parallel.
     progress : bool or None
         Show a progress bar over passes (Gibbs sweeps for tomotopy); ``None`` shows it for
         corpora of at least 5,000 units.
@@ -447,7 +452,10 @@ def fit_lda(
         ``topic_term_raw`` holds lambda (pseudo-counts; for tomotopy the topic-term counts of
         the last sample plus ``eta``), ``doc_topic_raw`` equals ``doc_topic`` (for tomotopy the
         smoothed topic counts of each unit, ``(n_dk + alpha_k) / (n_d + sum(alpha))``).
-        ``params["backend"]`` says which backend made it.
+        ``params["backend"]`` says which backend made it. For gensim ``state["gamma_sum"]``
+        holds the row sums of the variational gamma (``doc_topic * gamma_sum[:, None]`` is
+        gamma), from which :func:`~corpus_tm.evaluation.evaluate` computes perplexity
+        without a second inference.
 
     Raises
     ------
@@ -473,7 +481,7 @@ def fit_lda(
             "gamma_threshold": (gamma_threshold, 0.001),
         }
         changed = [name for name, (value, default) in gensim_only.items() if value != default]
-        if resolve_n_jobs(n_jobs) != 1:
+        if check_n_jobs(n_jobs) != 1:
             changed.append("n_jobs")
         if changed:
             raise ConfigError(
@@ -492,7 +500,7 @@ def fit_lda(
     if backend != "gensim":
         raise ConfigError(f"backend must be 'gensim' or 'tomotopy', got {backend!r}.")
     chunksize = _positive_int("chunksize", chunksize)
-    resolve_n_jobs(n_jobs)  # a bad value fails before the fit, not after it
+    check_n_jobs(n_jobs)  # a bad value fails before the fit, not after it
     iterations = 100 if iterations is None else _positive_int("iterations", iterations)
     passes = (
         _auto_passes(len(corpus), chunksize) if passes is None else _positive_int("passes", passes)
@@ -507,8 +515,10 @@ def fit_lda(
     # than converting CSR rows each time; keep the lazy view only for very large corpora.
     bow = list(corpus.bow) if corpus.dtm.nnz <= _MATERIALISE_MAX_NNZ else corpus.bow
     show = _show_progress(progress, len(corpus))
+    # one-core seconds of the E-steps of every pass and of the gamma pass
+    work = estep_seconds(len(corpus), corpus.dtm.nnz, k, passes + 1)
     with (
-        lda_pool(n_jobs, len(corpus)) as pool,
+        lda_pool(n_jobs, len(corpus), work=work) as pool,
         tqdm(total=passes, desc=f"LDA k={k}", unit="pass", disable=not show) as bar,
     ):
         # Made without a corpus, then trained with update(): what LdaModel(corpus=...) does
@@ -552,6 +562,7 @@ def fit_lda(
     state = {
         "alpha": np.asarray(model.alpha, dtype=np.float64),
         "eta": np.asarray(model.eta, dtype=np.float64),
+        "gamma_sum": gamma.sum(axis=1),
     }
     return TopicModel(
         method="lda",
@@ -671,10 +682,14 @@ def lda_gamma(
 
     Computed with ``model.inference`` chunk by chunk, so no topic is ever dropped. Uses (and
     advances) the model's random state, so the result is reproducible for a freshly fitted or
-    rebuilt model. With ``n_jobs > 1`` each chunk's documents are inferred in that many
-    processes (:func:`pooled_inference`), with the same result to the last bit.
+    rebuilt model. With ``n_jobs > 1`` each chunk's documents are inferred in up to that many
+    processes (:func:`pooled_inference`; when it pays, see :func:`lda_pool`), with the same
+    result to the last bit.
     """
-    with lda_pool(n_jobs, len(bow)) as pool:
+    work = math.inf
+    if isinstance(bow, list):  # for a lazy corpus the work is not counted (a large one)
+        work = estep_seconds(len(bow), sum(map(len, bow)), model.num_topics, 1)
+    with lda_pool(n_jobs, len(bow), work=work) as pool:
         return _gamma_by_chunks(model, bow, chunksize, pool)
 
 
@@ -691,23 +706,97 @@ def _gamma_by_chunks(model: Any, bow: Any, chunksize: int, pool: Any) -> np.ndar
     return out
 
 
-#: Below this many units LDA stays in one process whatever ``n_jobs`` is (one default chunk:
-#: starting the workers costs more than they save).
-_POOL_MIN_UNITS = 2000
+#: Below this many units LDA stays in one process whatever ``n_jobs`` is.
+_POOL_MIN_UNITS = 100
+
+#: LDA's E-steps use several processes when they would take at least this many seconds on one
+#: core: starting two workers that import corpus_tm takes about 3 s (once a session: they wait
+#: for the next fit), and this process still adds the sufficient statistics (about 12 % of an
+#: E-step's time).
+_POOL_MIN_SECONDS = 10.0
+
+#: One-core seconds of an E-step per document-term entry and topic, and per unit (gensim's
+#: per-document loop), fitted on the UN speeches by section and by paragraph
+#: (benchmarks/benchparallel.py; 4.5 s and 12 s of CPU, within 10 %).
+_ESTEP_SECONDS_PER_CELL = 1e-7
+_ESTEP_SECONDS_PER_UNIT = 1.2e-4
+
+
+def estep_seconds(n_units: int, nnz: int, n_topics: int, passes: int) -> float:
+    """Estimated one-core seconds of ``passes`` E-steps over ``n_units`` units.
+
+    Parameters
+    ----------
+    n_units : int
+        Units (documents) inferred per pass.
+    nnz : int
+        Non-zero document-term entries of those units.
+    n_topics : int
+        Topics.
+    passes : int
+        E-steps over all units (a fit's passes, plus one for the document-topic matrix).
+
+    Returns
+    -------
+    float
+        ``passes * (nnz * n_topics * 1e-7 + n_units * 1.2e-4)`` seconds.
+    """
+    per_pass = nnz * n_topics * _ESTEP_SECONDS_PER_CELL + n_units * _ESTEP_SECONDS_PER_UNIT
+    return float(passes * per_pass)
+
+
+def lda_fit_seconds(corpus: Corpus, n_topics: int, params: Mapping[str, Any]) -> float:
+    """Estimated one-core seconds of ``fit_lda(corpus, n_topics, **params)`` (its E-steps).
+
+    Used to decide whether a sweep's fits pay for worker processes (the ``"lda"`` backend's
+    ``fit_seconds``); 0 for parameters that the fit will refuse.
+    """
+    passes, chunksize = params.get("passes"), params.get("chunksize", 2000)
+    if not all(isinstance(v, int) and v > 0 for v in (passes or 1, chunksize)):
+        return 0.0  # one process; the fit reports the bad value
+    if passes is None:
+        passes = _auto_passes(len(corpus), chunksize)
+    return estep_seconds(len(corpus), corpus.dtm.nnz, n_topics, passes + 1)
+
+
+#: One-core seconds of an NMF fit per document-term entry and topic (UN speeches by section,
+#: 10 and 30 topics: 5.3e-7 and 4.3e-7; benchmarks/benchparallel.py).
+_NMF_SECONDS_PER_CELL = 5e-7
+
+
+def nmf_fit_seconds(corpus: Corpus, n_topics: int, params: Mapping[str, Any]) -> float:
+    """Estimated one-core seconds of ``fit_nmf(corpus, n_topics, **params)`` (the ``"nmf"``
+    backend's ``fit_seconds``)."""
+    return float(corpus.dtm.nnz * n_topics * _NMF_SECONDS_PER_CELL)
 
 
 @contextmanager
-def lda_pool(n_jobs: int | None, n_units: int) -> Iterator[Any]:
-    """A process pool for :func:`pooled_inference`, or ``None`` where one process is enough."""
-    from concurrent.futures import ProcessPoolExecutor
+def lda_pool(n_jobs: int | None, n_units: int, *, work: float = math.inf) -> Iterator[Any]:
+    """A process pool for :func:`pooled_inference`, or ``None`` where one process is enough.
 
-    n_jobs = resolve_n_jobs(n_jobs)
-    if n_jobs == 1 or n_units < _POOL_MIN_UNITS:
+    Parameters
+    ----------
+    n_jobs : int or None
+        Most processes to use (``corpus_tm.checks.check_n_jobs``).
+    n_units : int
+        Units to infer; below ``_POOL_MIN_UNITS`` no pool is used.
+    work : float
+        Estimated one-core seconds of the call's E-steps (:func:`estep_seconds`); below
+        ``_POOL_MIN_SECONDS`` no pool is used.
+
+    Yields
+    ------
+    WorkerPool or None
+        joblib's loky workers (``corpus_tm.parallel.WorkerPool``), as many as
+        :func:`corpus_tm.parallel.processes_for` allows, or ``None`` for one process. The
+        workers are not shut down afterwards: they wait for the next fit.
+    """
+    check_n_jobs(n_jobs)
+    if n_units < _POOL_MIN_UNITS:
         yield None
         return
-    context = server_pool_context(preload=["corpus_tm.models", "gensim.models.ldamodel"])
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
-        yield pool
+    n_workers = processes_for(n_jobs, work=work, min_work=_POOL_MIN_SECONDS)
+    yield None if n_workers == 1 else worker_pool(n_workers)
 
 
 def pooled_inference(
@@ -741,11 +830,10 @@ def pooled_inference(
     n_cells = int(offsets[-1])
     ids = np.fromiter((i for doc in chunk for i, _ in doc), dtype=np.int64, count=n_cells)
     counts = np.fromiter((c for doc in chunk for _, c in doc), dtype=np.float64, count=n_cells)
-    n_parts = max(1, min(getattr(pool, "_max_workers", 2), len(chunk)))
+    n_parts = max(1, min(pool.n_workers, len(chunk)))
     bounds = np.linspace(0, len(chunk), n_parts + 1).astype(int).tolist()
     parts = [
-        pool.submit(
-            _gamma_of_documents,
+        (
             ids[offsets[a] : offsets[b]],
             counts[offsets[a] : offsets[b]],
             offsets[a : b + 1] - offsets[a],
@@ -754,7 +842,7 @@ def pooled_inference(
         )
         for a, b in pairwise(bounds)
     ]
-    gamma = np.concatenate([part.result() for part in parts])
+    gamma = np.concatenate(pool.map(_gamma_of_documents, parts))
     if not collect_sstats:
         return gamma, None
     expElogbeta = model.expElogbeta
@@ -857,6 +945,7 @@ def fit_nmf(
     alpha_W: float = 0.0,
     alpha_H: float | Literal["same"] = "same",
     l1_ratio: float = 0.0,
+    n_threads: int | None = 1,
 ) -> TopicModel:
     """Fit NMF with scikit-learn on TF-IDF weights (or raw counts).
 
@@ -874,6 +963,12 @@ def fit_nmf(
         Factorise scikit-learn's default TF-IDF (smooth idf, l2-normalised rows) or raw counts.
     init, solver, beta_loss, max_iter, tol, alpha_W, alpha_H, l1_ratio
         Handed to :class:`sklearn.decomposition.NMF` (``max_iter`` raised from 200 to 1000).
+    n_threads : int or None, default 1
+        BLAS and OpenMP threads of the fit (threadpoolctl); ``None`` leaves the libraries'
+        own default (one per core). One thread was never slower on the UN corpus and a second
+        one doubled the CPU time (``benchmarks/benchparallel.py``); with one thread the
+        matrices are also those of :func:`~corpus_tm.evaluation.sweep`, which fits with one,
+        and do not depend on the machine's number of cores.
 
     Returns
     -------
@@ -893,11 +988,14 @@ def fit_nmf(
         If ``n_topics`` is out of range or another parameter is invalid.
     """
     from sklearn.decomposition import NMF
+    from threadpoolctl import threadpool_limits
 
     check_corpus(corpus)
     k = check_n_topics(n_topics, corpus)
     seed = _check_random_state(random_state)
     max_iter = _positive_int("max_iter", max_iter)
+    if n_threads is not None:
+        n_threads = _positive_int("n_threads", n_threads)
     if weighting not in ("tfidf", "counts"):
         raise ConfigError(f"weighting must be 'tfidf' or 'counts', got {weighting!r}.")
     state: dict[str, np.ndarray] = {}
@@ -919,7 +1017,8 @@ def fit_nmf(
         random_state=seed,
     )
     try:
-        w = estimator.fit_transform(x)
+        with threadpool_limits(limits=n_threads):
+            w = estimator.fit_transform(x)
     except ValueError as exc:  # scikit-learn's own parameter validation
         raise ConfigError(f"invalid NMF parameter: {exc}") from exc
     w = np.asarray(w, dtype=np.float64)
@@ -1036,7 +1135,7 @@ def save_model(model: TopicModel, path: str | os.PathLike[str]) -> Path:
         arrays[f"state_{key}"] = np.asarray(value, dtype=np.float64)
     arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False, default=_json_default))
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]  # numpy stubs: allow_pickle
     atomic_write_bytes(path, buffer.getvalue())
     return path
 

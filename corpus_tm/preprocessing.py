@@ -63,7 +63,6 @@ from gensim.corpora import Dictionary
 from gensim.models.phrases import npmi_scorer, original_scorer
 from tqdm.auto import tqdm
 
-from corpus_tm._parallel import forking_quietly, pool_context, resolve_n_jobs
 from corpus_tm.cache import (
     CacheWarning,
     discard_entry,
@@ -73,9 +72,11 @@ from corpus_tm.cache import (
     resolve_cache_dir,
     store_entry,
 )
+from corpus_tm.checks import check_n_jobs
 from corpus_tm.corpus import Corpus, TokenLists
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.language import Language, available_languages, get_language
+from corpus_tm.parallel import forking_quietly, pool_context, processes_for
 
 __all__ = [
     "CORPUS_FORMAT_VERSION",
@@ -508,8 +509,8 @@ def _tokenise(
 ) -> tuple[np.ndarray, list[str], dict[str, int], list[str]]:
     """Steps 1-2 for all texts: one role-id array, the role table, its index and lemmas."""
     total_chars = sum(map(len, texts))
-    if total_chars < _PARALLEL_MIN_CHARS:
-        n_jobs = 1
+    # Up to n_jobs processes, when the texts are long enough and cores are free.
+    n_jobs = processes_for(n_jobs, work=total_chars, min_work=_PARALLEL_MIN_CHARS)
     n_chunks = min(len(texts), 4 * n_jobs) if n_jobs > 1 else 1
     n_chunks = max(n_chunks, math.ceil(total_chars / _CHUNK_CHARS))
     spans = _chunks(texts, min(n_chunks, len(texts)))
@@ -812,8 +813,9 @@ def preprocess_texts(
     settings : PreprocessSettings, optional
         Defaults to ``PreprocessSettings()``; ``no_below``, ``no_above`` and ``keep_n`` are
         not used here.
-    n_jobs : int, default 1
-        Processes for tokenising and lemmatising; -1 uses all cores. The result is the same.
+    n_jobs : int or None, default 1
+        Most processes for tokenising and lemmatising (-1: all cores, -2: all but one), used
+        from 1,000,000 characters on cores the load leaves free. The result is the same.
     progress : bool, optional
         Show a progress bar; by default only from 10,000 texts on.
     **setting_overrides
@@ -834,7 +836,7 @@ def preprocess_texts(
     texts = _check_texts(texts, "texts")
     if not texts:
         return []
-    n_jobs = resolve_n_jobs(n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     show = len(texts) >= PROGRESS_MIN_UNITS if progress is None else bool(progress)
     terms, unit_of, names = _term_tokens(texts, settings, n_jobs, show)
     flat = list(map(names.__getitem__, terms.tolist()))
@@ -1007,9 +1009,10 @@ def build_corpus(
         ``unit_id`` and the text in ``settings.text_column`` (``"text"``).
     settings : PreprocessSettings, optional
         The preprocessing settings; ``PreprocessSettings()`` by default.
-    n_jobs : int, default 1
-        Processes for tokenising and lemmatising (the slow part); -1 uses all cores. The
-        corpus is identical whatever the value.
+    n_jobs : int or None, default 1
+        Most processes for tokenising and lemmatising (the slow part; -1: all cores, -2: all
+        but one), used from 1,000,000 characters on cores the load leaves free. The corpus is
+        identical whatever the value.
     cache_dir : str, path-like, bool or None, default None
         Where built corpora are cached. ``None``: the ``CORPUS_TM_CACHE_DIR`` environment
         variable, else ``.corpus_tm_cache`` in the working directory. ``False``: no cache.
@@ -1045,7 +1048,7 @@ def build_corpus(
     """
     settings = _settings_from(settings, setting_overrides)
     unit_ids, texts = _check_units(units, settings.text_column)
-    n_jobs = resolve_n_jobs(n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     show = len(texts) >= PROGRESS_MIN_UNITS if progress is None else bool(progress)
     key = corpus_key(unit_ids, texts, settings)
     root = resolve_cache_dir(cache_dir)

@@ -274,7 +274,11 @@ VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], st
         lambda v: bool(v) and all(isinstance(x, str) for x in v),
         "a non-empty list of figure names",
     ),
-    ("run", "n_jobs"): (lambda v: v >= 1 or v == -1, "a number of processes >= 1, or -1 (all)"),
+    # scikit-learn's rule, as corpus_tm.checks.check_n_jobs checks it everywhere
+    ("run", "n_jobs"): (
+        lambda v: v != 0,
+        "a number of processes >= 1, or -1 (all cores), -2 (all but one) ...",
+    ),
 }
 
 

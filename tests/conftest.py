@@ -103,3 +103,12 @@ def _close_figures():
         import matplotlib.pyplot as plt
 
         plt.close("all")
+
+
+@pytest.fixture(autouse=True)
+def _idle_machine(monkeypatch):
+    """Whether a stage uses several processes must not depend on the machine's load in tests:
+    they run as on an idle machine (tests/test_parallel.py tests the load rule itself)."""
+    from corpus_tm import parallel
+
+    monkeypatch.setattr(parallel, "system_load", lambda: 0.0)

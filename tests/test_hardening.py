@@ -652,10 +652,11 @@ FORBIDDEN_CALLS = {
     "dump",
 }
 SAFE_RECEIVERS = {"json", "tomllib", "np", "numpy"}
-# joblib is allowed for one thing: evaluation.sweep fits models in worker processes and joblib
-# moves the arguments and results between processes in memory. That is inter-process transport,
-# not pickle files on disk; no file is ever read back with it.
-ALLOWED_IMPORTS = {("evaluation.py", "joblib")}
+# joblib is allowed for one thing: evaluation.sweep and the LDA E-step (parallel.worker_pool)
+# run in worker processes and joblib moves the arguments and results between processes in
+# memory. That is inter-process transport, not pickle files on disk; no file is ever read back
+# with it.
+ALLOWED_IMPORTS = {("evaluation.py", "joblib"), ("parallel.py", "joblib")}
 
 
 def _name(node: ast.AST) -> str:

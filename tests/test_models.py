@@ -205,6 +205,7 @@ def test_two_processes_give_plain_gensim_to_the_last_bit(synthetic, monkeypatch)
     from corpus_tm.models import lda_gamma
 
     monkeypatch.setattr(models, "_POOL_MIN_UNITS", 50)  # pool this small corpus too
+    monkeypatch.setattr(models, "_POOL_MIN_SECONDS", 0)
     corpus = synthetic.corpus
     assert len(corpus) > 3 * 100  # several chunks of 100 units, each split over 2 processes
     settings = {"passes": 2, "chunksize": 100, "iterations": 100}

@@ -1,11 +1,20 @@
-"""Shared fixtures: paths to the example corpus and the larger real corpora beside the repo."""
+"""Shared fixtures: paths to the example corpus and the larger real corpora beside the repo,
+and one cold build of the repository's study for every test that needs one."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import tomli_w
+from filelock import FileLock
 from hypothesis import settings
 
 # CI explores the same examples every run (a failure there is reproducible); locally Hypothesis
@@ -14,6 +23,7 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 EXAMPLE_CORPUS = SHARED / "corpus"
 NSS_CORPUS = SHARED / "corpora" / "us-national-security-strategy" / "texts"
@@ -112,3 +122,124 @@ def _idle_machine(monkeypatch):
     from corpus_tm import parallel
 
     monkeypatch.setattr(parallel, "system_load", lambda: 0.0)
+
+
+# --- one cold build of the repository's study, shared by the whole session -------------------
+
+
+def _write_study_copy(folder: Path, *, n_jobs: int) -> Path:
+    """The repository's study in ``folder/project``, beside a link ``folder/shared``.
+
+    The study reads ``../shared/corpus`` as in the repository, so its manifest is the
+    committed one; only the ``[run]`` table (not part of the manifest) differs: a cache of its
+    own (``project/cache``) and ``n_jobs``.
+    """
+    project = folder / "project"
+    project.mkdir(parents=True, exist_ok=True)
+    link = folder / "shared"
+    if not link.exists():
+        link.symlink_to(_require(SHARED), target_is_directory=True)
+    data = tomllib.loads((REPO / "study.toml").read_text(encoding="utf-8"))
+    data["run"]["cache_dir"] = "cache"
+    data["run"]["n_jobs"] = n_jobs
+    path = project / "study.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path
+
+
+def _run_figures(study: Path, output: Path, *, hash_seed: str) -> subprocess.CompletedProcess[str]:
+    """``python -m corpus_tm figures STUDY --output OUTPUT --quiet`` in a fresh process."""
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": hash_seed}
+    env.pop("CORPUS_TM_CACHE_DIR", None)
+    command = [sys.executable, "-m", "corpus_tm", "figures", str(study), "--output", str(output)]
+    return subprocess.run(
+        [*command, "--quiet"],
+        cwd=study.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="session")
+def study_copy():
+    """Write the repository's study into a folder: ``study_copy(folder, n_jobs=1)``.
+
+    Returns the path of ``folder/project/study.toml`` (see ``_write_study_copy``).
+    """
+    return _write_study_copy
+
+
+@pytest.fixture(scope="session")
+def figures_run():
+    """Run the figures command in a fresh process: ``figures_run(study, output, hash_seed="0")``.
+
+    The environment is this one with ``MPLBACKEND=Agg``, the given ``PYTHONHASHSEED`` and
+    without ``CORPUS_TM_CACHE_DIR``; the study's folder is the working directory.
+    """
+    return _run_figures
+
+
+@dataclass(frozen=True)
+class ReferenceBuild:
+    """A cold ``corpus-tm figures`` run of the repository's study (see ``reference_build``)."""
+
+    study: Path  # project/study.toml, its cache project/cache
+    output: Path  # project/figures
+    cache: Path
+    cache_as_built: Path  # a copy of the cache taken right after the run
+    manifest: dict
+    stderr: str
+    n_jobs: int
+    hash_seed: str
+
+
+REFERENCE_N_JOBS = 2
+REFERENCE_HASH_SEED = "123"
+
+
+@pytest.fixture(scope="session")
+def reference_build(tmp_path_factory) -> ReferenceBuild:
+    """One cold build of the repository's study, made once per test session.
+
+    ``python -m corpus_tm figures`` on a copy of the study (``study_copy``) with an
+    empty cache, ``run.n_jobs = 2`` and ``PYTHONHASHSEED=123``. The figures tests compare it
+    with the committed figures and reuse its cache, the determinism tests compare a second
+    cold run with other settings against it, and the third notebook runs on its cache.
+    Tests must not change it: they write their outputs elsewhere (the cache may gain entries,
+    so ``cache_as_built`` keeps it as the cold run left it).
+
+    With pytest-xdist the workers share the build: the first to need it makes it under a
+    lock in the run's common temporary folder, the others wait for it and read it.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of this run only
+    folder = root / "reference-build"
+    record = folder / "build.json"
+    with FileLock(str(root / "reference-build.lock")):
+        if not record.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+            study = _write_study_copy(folder, n_jobs=REFERENCE_N_JOBS)
+            output = study.parent / "figures"
+            process = _run_figures(study, output, hash_seed=REFERENCE_HASH_SEED)
+            if process.returncode != 0:
+                pytest.fail(f"the reference build failed:\n{process.stderr}")
+            shutil.copytree(study.parent / "cache", folder / "cache-as-built", symlinks=True)
+            manifest = json.loads((output / "MANIFEST.json").read_text(encoding="utf-8"))
+            data = {"manifest": manifest, "stderr": process.stderr}
+            record.write_text(json.dumps(data), encoding="utf-8")
+    data = json.loads(record.read_text(encoding="utf-8"))
+    project = folder / "project"
+    return ReferenceBuild(
+        study=project / "study.toml",
+        output=project / "figures",
+        cache=project / "cache",
+        cache_as_built=folder / "cache-as-built",
+        manifest=data["manifest"],
+        stderr=data["stderr"],
+        n_jobs=REFERENCE_N_JOBS,
+        hash_seed=REFERENCE_HASH_SEED,
+    )

@@ -1,56 +1,26 @@
 """Determinism audit: the same study and seeds give the same bytes, however they are run.
 
-Two cold runs of ``python -m corpus_tm figures`` on the repository's study (corpus path made
-absolute, a cache of each run's own) differ in both ``run.n_jobs`` (1 and 2) and
-``PYTHONHASHSEED`` (0 and 123). Every table, figure, manifest and cached result must be
-byte-identical: if either setting leaked into a result, the two runs would differ. A third,
-warm run on the first run's cache with the second's settings must write the same files.
+Two cold runs of ``python -m corpus_tm figures`` on the repository's study (a copy beside a
+link to ../shared, a cache of each run's own; conftest ``study_copy``) differ in both
+``run.n_jobs`` (1 and 2) and ``PYTHONHASHSEED`` (0 and 123). The second is the session's
+reference build (conftest ``reference_build``), which the figures tests also compare with the
+committed figures. Every table, figure, manifest and cached result must be byte-identical: if
+either setting leaked into a result, the two runs would differ. A third, warm run on the first
+run's cache with the second's settings must write the same files.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import tomli_w
 
 from corpus_tm.figures import FIGURES
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-RUNS = {"a": (1, "0"), "b": (2, "123")}  # name -> (run.n_jobs, PYTHONHASHSEED)
-
-
-def write_study(folder: Path, *, n_jobs: int) -> Path:
-    data = tomllib.loads((REPO / "study.toml").read_text(encoding="utf-8"))
-    data["corpus"]["path"] = str(CORPUS)
-    data["run"]["cache_dir"] = "cache"
-    data["run"]["n_jobs"] = n_jobs
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "study.toml"
-    path.write_text(tomli_w.dumps(data), encoding="utf-8")
-    return path
-
-
-def run_figures(study: Path, output: Path, hash_seed: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": hash_seed}
-    env.pop("CORPUS_TM_CACHE_DIR", None)
-    command = [sys.executable, "-m", "corpus_tm", "figures", str(study), "--output", str(output)]
-    return subprocess.run(
-        [*command, "--quiet"],
-        cwd=study.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
+N_JOBS, HASH_SEED = 1, "0"  # the first run; the second is the reference build
 
 
 def cache_contents(cache: Path) -> dict[str, dict[str, str]]:
@@ -73,20 +43,28 @@ def cache_contents(cache: Path) -> dict[str, dict[str, str]]:
     return contents
 
 
+@dataclass(frozen=True)
+class Run:
+    output: Path
+    cache: Path  # as the cold run left it
+
+
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    results = {}
-    for name, (n_jobs, hash_seed) in RUNS.items():
-        folder = tmp_path_factory.mktemp(f"run-{name}")
-        study = write_study(folder, n_jobs=n_jobs)
-        process = run_figures(study, folder / "figures", hash_seed)
-        assert process.returncode == 0, process.stderr
-        results[name] = folder
-    return results
+def runs(tmp_path_factory, reference_build, study_copy, figures_run):
+    reference = reference_build
+    assert reference.n_jobs != N_JOBS  # the two runs differ in both settings
+    assert reference.hash_seed != HASH_SEED
+    study = study_copy(tmp_path_factory.mktemp("run-a"), n_jobs=N_JOBS)
+    process = figures_run(study, study.parent / "figures", hash_seed=HASH_SEED)
+    assert process.returncode == 0, process.stderr
+    return {
+        "a": Run(study.parent / "figures", study.parent / "cache"),
+        "b": Run(reference.output, reference.cache_as_built),
+    }
 
 
-def manifest(folder: Path) -> dict:
-    return json.loads((folder / "figures" / "MANIFEST.json").read_text(encoding="utf-8"))
+def manifest(run: Run) -> dict:
+    return json.loads((run.output / "MANIFEST.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.slow
@@ -96,15 +74,13 @@ def test_tables_and_figures_are_identical_across_n_jobs_and_hash_seeds(runs):
     assert {name.rsplit(".", 1)[1] for name in one["files"]} == {"csv", "png", "svg"}
     assert one == two  # settings, seeds, corpus hash and fingerprint, versions too
     for name in one["files"]:
-        assert (runs["a"] / "figures" / name).read_bytes() == (
-            runs["b"] / "figures" / name
-        ).read_bytes()
+        assert (runs["a"].output / name).read_bytes() == (runs["b"].output / name).read_bytes()
 
 
 @pytest.mark.slow
 def test_cached_corpus_models_and_renders_are_identical(runs):
-    one = cache_contents(runs["a"] / "cache")
-    two = cache_contents(runs["b"] / "cache")
+    one = cache_contents(runs["a"].cache)
+    two = cache_contents(runs["b"].cache)
     kinds = {key.split("/")[0] for key in one}
     assert {"corpus", "domain_shares", "sweep", "figure"} <= kinds
     assert sum(key.startswith("figure/") for key in one) == len(FIGURES)
@@ -115,9 +91,12 @@ def test_cached_corpus_models_and_renders_are_identical(runs):
 
 
 @pytest.mark.slow
-def test_a_warm_run_with_other_settings_writes_the_same_files(runs, tmp_path):
-    study = write_study(runs["a"], n_jobs=2)  # run a's cache, with b's n_jobs and hash seed
-    process = run_figures(study, tmp_path / "figures", "123")
+def test_a_warm_run_with_other_settings_writes_the_same_files(
+    runs, reference_build, study_copy, figures_run, tmp_path
+):
+    # run a's study and cache, with b's n_jobs and hash seed
+    study = study_copy(runs["a"].output.parents[1], n_jobs=reference_build.n_jobs)
+    process = figures_run(study, tmp_path / "figures", hash_seed=reference_build.hash_seed)
     assert process.returncode == 0, process.stderr
     again = json.loads((tmp_path / "figures" / "MANIFEST.json").read_text(encoding="utf-8"))
     assert again["files"] == manifest(runs["a"])["files"]

@@ -26,26 +26,22 @@ COMMITTED = REPO / "figures"
 
 
 @pytest.fixture(scope="module")
-def study_with_tmp_cache(tmp_path_factory):
-    study = load_study(REPO / "study.toml")
-    study.settings["run"]["cache_dir"] = str(tmp_path_factory.mktemp("figures-cache"))
-    return study
+def first_build(reference_build):
+    """The session's cold build of the repository's study (conftest ``reference_build``)."""
+    return reference_build.output, reference_build.manifest
+
+
+@pytest.fixture
+def reference_study(reference_build):
+    """The study of the reference build, whose cache that build filled."""
+    return load_study(reference_build.study)
 
 
 @pytest.fixture(scope="module")
-def first_build(study_with_tmp_cache, tmp_path_factory):
-    output = tmp_path_factory.mktemp("figures")
-    # a cold run also warns that some domains have too few seed terms for a seeded topic
-    with pytest.warns(UserWarning, match="fewer than"):
-        manifest = ctm.make_figures(study_with_tmp_cache, output=output, progress=False)
-    return output, manifest
-
-
-@pytest.fixture(scope="module")
-def cached_results(first_build, study_with_tmp_cache):
+def cached_results(reference_build):
     """The study's results, from the cache the first build filled."""
     with pytest.warns(ctm.SmallSampleWarning):
-        return ctm.run_study(study_with_tmp_cache, progress=False)
+        return ctm.run_study(load_study(reference_build.study), progress=False)
 
 
 def _sha(path: Path) -> str:
@@ -63,6 +59,17 @@ def test_committed_figures_are_what_the_code_makes(first_build):
     assert (output / "MANIFEST.json").read_bytes() == (COMMITTED / "MANIFEST.json").read_bytes()
 
 
+def test_a_cold_run_warns_of_domains_without_enough_seed_terms(reference_build):
+    """The cold build warns (one line on stderr) that some domains get no seeded topic."""
+    warned = [
+        line
+        for line in reference_build.stderr.splitlines()
+        if line.startswith("corpus-tm figures: UserWarning: ") and "fewer than" in line
+    ]
+    assert warned, reference_build.stderr
+    assert "Traceback" not in reference_build.stderr
+
+
 def test_manifest_describes_the_run(first_build, example_corpus_path):
     output, manifest = first_build
     assert set(manifest["files"]) == {
@@ -75,9 +82,7 @@ def test_manifest_describes_the_run(first_build, example_corpus_path):
     assert not list(output.glob(".*.tmp"))
 
 
-def test_second_run_reuses_every_cached_step(
-    first_build, study_with_tmp_cache, tmp_path, monkeypatch
-):
+def test_second_run_reuses_every_cached_step(first_build, reference_study, tmp_path, monkeypatch):
     _, manifest = first_build
 
     def fail(*args, **kwargs):
@@ -93,23 +98,23 @@ def test_second_run_reuses_every_cached_step(
         monkeypatch.setattr(f"{module}.{name}", fail)
     monkeypatch.setattr(figures, "figure_bytes", fail)
     with pytest.warns(ctm.SmallSampleWarning):
-        again = ctm.make_figures(study_with_tmp_cache, output=tmp_path, progress=False)
+        again = ctm.make_figures(reference_study, output=tmp_path, progress=False)
     assert again == manifest
 
 
-def test_a_second_run_at_once_is_refused(study_with_tmp_cache, tmp_path):
+def test_a_second_run_at_once_is_refused(reference_study, tmp_path):
     with (
         FileLock(str(tmp_path / figures.LOCK_NAME)),
         pytest.raises(ctm.InputError, match="another corpus-tm figures run"),
     ):
-        ctm.make_figures(study_with_tmp_cache, output=tmp_path, progress=False)
+        ctm.make_figures(reference_study, output=tmp_path, progress=False)
 
 
-def test_unwritable_output_folder(study_with_tmp_cache, tmp_path):
+def test_unwritable_output_folder(reference_study, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
     with pytest.raises(ctm.InputError, match="cannot create the figures folder"):
-        ctm.make_figures(study_with_tmp_cache, output=blocker / "figures", progress=False)
+        ctm.make_figures(reference_study, output=blocker / "figures", progress=False)
 
 
 SMALL_STUDY_TABLES = """
@@ -359,7 +364,7 @@ def test_figures_are_the_same_bytes_on_every_blas_kernel(first_build):
     """Cold builds under three OpenBLAS kernels give the bytes of this process's build.
 
     Each ``corpus-tm figures --check`` builds from an empty cache of its own. The kernel of
-    this process (the reference build) is not built again.
+    this process (that of the reference build) is not built again.
     """
     reference, _ = first_build
     here = _kernel_of(os.environ.get("OPENBLAS_CORETYPE"))

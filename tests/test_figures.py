@@ -64,7 +64,7 @@ def test_a_cold_run_warns_of_domains_without_enough_seed_terms(reference_build):
     warned = [
         line
         for line in reference_build.stderr.splitlines()
-        if line.startswith("corpus-tm figures: UserWarning: ") and "fewer than" in line
+        if line.startswith("corpus-tm figures: CorpusTmWarning: ") and "fewer than" in line
     ]
     assert warned, reference_build.stderr
     assert "Traceback" not in reference_build.stderr

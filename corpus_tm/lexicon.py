@@ -75,7 +75,7 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
-from corpus_tm.errors import ConfigError
+from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.language import Language, get_language
 
 if TYPE_CHECKING:
@@ -522,7 +522,7 @@ def load_lexicon(path: str | os.PathLike[str]) -> Lexicon:
 
     Warns
     -----
-    UserWarning
+    CorpusTmWarning
         When a domain lists the same term twice.
     """
     path = Path(path)
@@ -662,7 +662,7 @@ def _build_domain(domain_id: Any, table: Any, where: str, language: str) -> Doma
             warnings.warn(
                 f"{where}: domain {domain_id!r} lists the term {written!r} twice; the second "
                 "is ignored.",
-                UserWarning,
+                CorpusTmWarning,
                 stacklevel=4,
             )
             continue
@@ -721,7 +721,7 @@ def _build_exclusions(
             warnings.warn(
                 f"{where}: domain {domain_id!r} lists the exclusion {written!r} twice; the "
                 "second is ignored.",
-                UserWarning,
+                CorpusTmWarning,
                 stacklevel=5,
             )
             continue

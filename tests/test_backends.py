@@ -166,3 +166,20 @@ def test_models_seeds_is_ignored_with_a_warning(small_study):
     with pytest.warns(ctm.CorpusTmWarning, match=r"models\.seeds is not used"):
         study = ctm.load_study(path)
     assert "seeds" not in study["models"]
+
+
+def test_every_warning_the_package_gives_is_a_corpus_tm_warning():
+    """No module warns with a bare UserWarning; every warning class derives from the base."""
+    import ast
+    import importlib
+    from pathlib import Path
+
+    package = Path(ctm.__file__).parent
+    for source in sorted(package.glob("*.py")):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == "UserWarning":
+                assert source.name == "errors.py", f"{source.name}:{node.lineno} warns UserWarning"
+    for name in ("SectioningWarning", "SmallSampleWarning", "UnresolvedDomainWarning"):
+        assert issubclass(getattr(ctm, name), ctm.CorpusTmWarning)
+    assert issubclass(importlib.import_module("corpus_tm.cache").CacheWarning, ctm.CorpusTmWarning)

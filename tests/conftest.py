@@ -36,6 +36,62 @@ def _require(path: Path) -> Path:
     return path
 
 
+# --- running on two workers (pytest-xdist, ``-n 2 --dist loadfile`` in pyproject.toml) -------
+
+#: Units of work that take longest, started first so that none of them starts last; the rest
+#: follow in file order. A unit is a module, whose tests run on one worker so that its module
+#: fixtures are made once, or a test named here, which is a unit of its own. xdist hands each
+#: worker one unit, then another to a worker with at most two tests left: the third unit here
+#: is a short one, so that nothing long waits behind the first.
+LONGEST_FIRST = (
+    # four models of 100 topics on the UN corpus: the longest test, two minutes
+    "tests/test_validation.py::test_un_facts_hold_for_every_method",
+    "tests/test_figures.py",  # the session's reference build, cold builds on two BLAS kernels
+    "tests/test_study.py",  # short
+    "tests/test_faults.py",
+    "tests/test_validation.py",
+    "tests/test_notebooks.py",
+    "tests/test_determinism.py",
+    "tests/test_properties.py",
+    "tests/test_evaluation.py",
+    "tests/test_hardening.py",
+    "tests/test_models.py",
+)
+
+
+def _unit(nodeid: str) -> str:
+    """The unit of work a test belongs to: the test itself if LONGEST_FIRST names it, or its
+    module."""
+    return nodeid if nodeid in LONGEST_FIRST else nodeid.split("::")[0]
+
+
+def _rank(nodeid: str) -> int:
+    unit = _unit(nodeid)
+    return LONGEST_FIRST.index(unit) if unit in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, with the tests LONGEST_FIRST names as units of their own."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit(nodeid)
+
+    return Scheduling(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """On a pytest-xdist worker, put the units in the order of LONGEST_FIRST (the order in
+    which the scheduler hands them out, with ``--no-loadscope-reorder``); a stable sort keeps
+    file order within a unit and among the rest. Without xdist the order is the usual one."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: _rank(item.nodeid))
+
+
 @pytest.fixture(scope="session")
 def example_corpus_path() -> Path:
     return _require(EXAMPLE_CORPUS)
@@ -102,6 +158,25 @@ def _cache_outside_the_repository(tmp_path_factory):
         os.environ.pop("CORPUS_TM_CACHE_DIR", None)
     else:
         os.environ["CORPUS_TM_CACHE_DIR"] = previous
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_blas_thread():
+    """BLAS and OpenMP on one thread in the test processes, as in a sweep (corpus_tm.evaluation).
+
+    The two xdist workers share two cores: a worker whose BLAS also runs a second thread does
+    not finish sooner, it slows both down (NMF of 100 topics on the UN corpus took twice the
+    time). The processes the tests start (the figures command, notebook kernels) are left as a
+    user's are.
+    """
+    import gensim.models  # noqa: F401  (load every BLAS and OpenMP library first: the limit
+    import sklearn.decomposition  # noqa: F401  applies to those loaded when it is set)
+    from threadpoolctl import threadpool_limits
+
+    import corpus_tm  # noqa: F401
+
+    with threadpool_limits(limits=1):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -40,6 +40,7 @@ __all__ = [
     "Backend",
     "available_backends",
     "domain_method_backend",
+    "fit_seeds",
     "get_backend",
     "mapped_domain_shares",
     "register_backend",
@@ -218,6 +219,105 @@ class Backend:
             overrides=overrides,
             min_score=min_score,
         )
+
+
+    def fit_shares(
+        self,
+        corpus: Corpus,
+        n_topics: int | None,
+        lexicon: Lexicon,
+        *,
+        random_state: int | None = None,
+        n_fits: int = 1,
+        dictionary: DomainShares | None = None,
+        attribution: Literal["soft", "hard"] = "soft",
+        overrides: Mapping[int, str] | None = None,
+        min_score: float | None = None,
+        progress: bool | None = None,
+        n_jobs: int | None = None,
+        **options: Any,
+    ) -> DomainShares:
+        """Fit the backend ``n_fits`` times and average the fits' unit domain shares.
+
+        A topic model fitted once gives shares that depend on its seed: on a small corpus the
+        top domain of a section that is a close call between two domains can change with the
+        seed. Domains are the same for every fit (topics are not), so the shares of several
+        fits can be averaged, which makes the result depend much less on the seed
+        (``benchmarks/validation/REPORT.md``, check (d)).
+
+        Parameters
+        ----------
+        corpus, n_topics, lexicon, progress, n_jobs, **options
+            As for :meth:`fit_model`.
+        random_state : int or None
+            Seed of the first fit; fit ``i`` (from 1) gets :func:`fit_seeds`'s seed ``i``.
+        n_fits : int, default 1
+            Fits whose shares are averaged; 1 is :meth:`fit_model` then :meth:`domain_shares`.
+        dictionary, attribution, overrides, min_score
+            As for :meth:`domain_shares`.
+
+        Returns
+        -------
+        DomainShares
+            The mean of the fits' shares (rows still sum to 1). ``model``, ``mapping`` and
+            ``attribution`` are those of the first fit (the topics of different fits do not
+            correspond); ``params`` adds ``n_fits`` and the ``fit_seeds`` when ``n_fits > 1``.
+        """
+        from corpus_tm.checks import check_int
+
+        n_fits = check_int("n_fits", n_fits, low=1)
+        fits = []
+        for seed in fit_seeds(random_state, n_fits):
+            model = self.fit_model(
+                corpus,
+                n_topics,
+                random_state=seed,
+                progress=progress if n_fits == 1 else False,
+                lexicon=lexicon,
+                n_jobs=n_jobs,
+                **dict(options),
+            )
+            fits.append(
+                self.domain_shares(
+                    model,
+                    corpus,
+                    lexicon,
+                    dictionary=dictionary,
+                    attribution=attribution,
+                    overrides=overrides,
+                    min_score=min_score,
+                )
+            )
+        if n_fits == 1:
+            return fits[0]
+        import dataclasses
+
+        import numpy as np
+
+        first = fits[0]
+        mean = np.mean([f.shares.to_numpy(dtype=float) for f in fits], axis=0)
+        shares = first.shares.copy()
+        shares.iloc[:, :] = mean / mean.sum(axis=1, keepdims=True)
+        params = {**first.params, "n_fits": n_fits, "fit_seeds": fit_seeds(random_state, n_fits)}
+        return dataclasses.replace(first, shares=shares, params=params)
+
+
+def fit_seeds(random_state: int | None, n_fits: int) -> list[int | None]:
+    """Seeds of ``n_fits`` fits that start from ``random_state``.
+
+    The first is ``random_state`` itself (one fit is the plain fit); fit ``i`` gets the first
+    word of ``numpy.random.SeedSequence([random_state, i])``, so the seeds of different
+    ``random_state`` do not overlap as ``random_state + i`` would. ``None`` gives ``None``
+    for every fit (not reproducible).
+    """
+    if random_state is None:
+        return [None] * n_fits
+    import numpy as np
+
+    seeds: list[int | None] = [random_state]
+    for i in range(1, n_fits):
+        seeds.append(int(np.random.SeedSequence([random_state, i]).generate_state(1)[0]))
+    return seeds
 
 
 def _resolve(target: Callable[..., Any] | str) -> Callable[..., Any]:

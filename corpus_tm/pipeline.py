@@ -233,6 +233,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
         overrides = {int(topic): domain for topic, domain in hand.items()}
         # What this step reads, and nothing else, is its cache key. n_jobs does not change a
         # fitted model (tested), so it is not part of it.
+        n_fits = models.n_fits.get(backend.name, 1)
         key = fingerprint(
             *base_key,
             backend.name,
@@ -242,26 +243,23 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
             domains.attribution,
             domains.min_score,
             overrides,
+            *([n_fits] if n_fits > 1 else []),  # one fit keeps the cache key it always had
         )
 
         def compute() -> Any:
-            model = backend.fit_model(
+            return backend.fit_shares(
                 corpus,
                 k,
-                random_state=seed,
-                progress=progress,
-                lexicon=lexicon,
-                n_jobs=n_jobs,
-                **options,
-            )
-            return backend.domain_shares(
-                model,
-                corpus,
                 lexicon,
+                random_state=seed,
+                n_fits=n_fits,
                 dictionary=dictionary,
                 attribution=domains.attribution,
                 overrides=overrides,
                 min_score=domains.min_score,
+                progress=progress,
+                n_jobs=n_jobs,
+                **options,
             )
 
         return _cached_domain_shares(cache_dir, key, corpus, lexicon, compute)

@@ -79,6 +79,9 @@ class ModelSettings:
     methods: list[str] = field(default_factory=lambda: ["keyatm", "lda", "nmf"])
     n_topics: int | str = 15
     random_state: int = 1
+    #: fits per method whose domain shares are averaged (``{lda = 25}``; 1 if not named),
+    #: see :meth:`corpus_tm.backends.Backend.fit_shares`
+    n_fits: dict[str, int] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -243,6 +246,12 @@ VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], st
         lambda v: bool(v) and len(set(v)) == len(v) and all(m in _backend_names() for m in v),
         lambda: "a non-empty list of distinct backends of "
         + ", ".join(map(repr, _backend_names())),
+    ),
+    ("models", "n_fits"): (
+        lambda v: all(m in _backend_names() and _is_int(n) and n >= 1 for m, n in v.items()),
+        lambda: "a table of backend names and integers >= 1, such as { lda = 25 } (backends: "
+        + ", ".join(map(repr, _backend_names()))
+        + ")",
     ),
     ("models", "passes"): (_at_least(1), "an integer >= 1"),
     ("models", "iterations"): (_at_least(1), "an integer >= 1"),

@@ -50,6 +50,7 @@ def fit_methods(
     random_state: int | None,
     lexicon: Lexicon | None = None,
     keyatm_iterations: int = 1000,
+    n_fits: Mapping[str, int] | None = None,
 ) -> dict[str, DomainShares]:
     """Unit shares of every method the package offers, with its default settings.
 
@@ -66,6 +67,9 @@ def fit_methods(
         Defaults to :func:`corpus_tm.default_lexicon`.
     keyatm_iterations : int, default 1000
         Gibbs sweeps of keyATM.
+    n_fits : mapping of str to int, optional
+        Fits whose shares are averaged, by backend (``{"lda": 25}``; 1 for a backend not
+        named), as :meth:`corpus_tm.backends.Backend.fit_shares` does.
 
     Returns
     -------
@@ -75,30 +79,36 @@ def fit_methods(
     """
     import warnings
 
-    from corpus_tm.domains import dictionary_shares, domain_shares
-    from corpus_tm.keyatm import fit_keyatm
-    from corpus_tm.models import fit_lda, fit_nmf
+    from corpus_tm.backends import get_backend
+    from corpus_tm.domains import dictionary_shares
 
     lexicon = lexicon if lexicon is not None else default_lexicon()
+    fits = dict(n_fits or {})
     dictionary = dictionary_shares(corpus, lexicon)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", ".*get no keyword topic", CorpusTmWarning)
-        keyatm = fit_keyatm(
-            corpus,
-            lexicon,
-            random_state=random_state,
-            iterations=keyatm_iterations,
-            dictionary=dictionary,
-            progress=False,
-        )
-    nmf = fit_nmf(corpus, n_topics, random_state=random_state, max_iter=5000)
-    lda = fit_lda(corpus, n_topics, random_state=random_state)
-    return {
-        "dictionary": dictionary,
-        "keyatm": keyatm,
-        "nmf_mapped": domain_shares(nmf, None, corpus, lexicon=lexicon, dictionary=dictionary),
-        "lda_mapped": domain_shares(lda, None, corpus, lexicon=lexicon, dictionary=dictionary),
+    options: dict[str, dict[str, Any]] = {
+        "keyatm": {"iterations": keyatm_iterations},
+        "nmf": {"max_iter": 5000},
+        "lda": {},
     }
+    result = {"dictionary": dictionary}
+    for name in ("keyatm", "nmf", "lda"):
+        backend = get_backend(name)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", ".*get no keyword topic", CorpusTmWarning)
+            shares = backend.fit_shares(
+                corpus,
+                n_topics,
+                lexicon,
+                random_state=random_state,
+                n_fits=fits.pop(name, 1),
+                dictionary=dictionary,
+                progress=False,
+                **options[name],
+            )
+        result[shares.method] = shares
+    if fits:
+        raise ConfigError(f"n_fits names no method of fit_methods: {sorted(fits)}.")
+    return result
 
 
 def method_tables(methods: Mapping[str, DomainShares], level: str) -> pd.DataFrame:

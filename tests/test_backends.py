@@ -183,3 +183,54 @@ def test_every_warning_the_package_gives_is_a_corpus_tm_warning():
     for name in ("SectioningWarning", "SmallSampleWarning", "UnresolvedDomainWarning"):
         assert issubclass(getattr(ctm, name), ctm.CorpusTmWarning)
     assert issubclass(importlib.import_module("corpus_tm.cache").CacheWarning, ctm.CorpusTmWarning)
+
+
+# --- several fits averaged (Backend.fit_shares, [models] n_fits) ------------------------------
+
+
+def test_fit_seeds_start_from_random_state_and_differ():
+    from corpus_tm.backends import fit_seeds
+
+    seeds = fit_seeds(7, 5)
+    assert seeds[0] == 7
+    assert len(set(seeds)) == 5
+    assert all(0 <= s < 2**32 for s in seeds)
+    assert fit_seeds(7, 5) == seeds
+    assert set(fit_seeds(8, 5)[1:]).isdisjoint(seeds[1:])
+    assert fit_seeds(None, 3) == [None, None, None]
+
+
+def test_one_fit_is_the_plain_fit_and_several_are_their_mean(corpus):
+    from corpus_tm.backends import fit_seeds
+
+    lexicon = ctm.default_lexicon()
+    backend = get_backend("toy")
+    one = backend.fit_shares(corpus, 4, lexicon, random_state=3)
+    plain = backend.domain_shares(backend.fit_model(corpus, 4, random_state=3), corpus, lexicon)
+    assert one.shares.equals(plain.shares)
+
+    three = backend.fit_shares(corpus, 4, lexicon, random_state=3, n_fits=3)
+    each = [
+        backend.domain_shares(backend.fit_model(corpus, 4, random_state=s), corpus, lexicon)
+        for s in fit_seeds(3, 3)
+    ]
+    expected = sum(s.shares for s in each) / 3
+    np.testing.assert_allclose(three.shares.to_numpy(), expected.to_numpy(), atol=1e-12)
+    assert list(three.shares.index) == list(plain.shares.index)
+    assert three.params["n_fits"] == 3
+    assert three.params["fit_seeds"] == fit_seeds(3, 3)
+    # the fits differ, so the mean is not any one of them
+    assert not np.allclose(three.shares.to_numpy(), one.shares.to_numpy())
+    with pytest.raises(ctm.ConfigError, match="n_fits"):
+        backend.fit_shares(corpus, 4, lexicon, random_state=3, n_fits=0)
+
+
+def test_study_n_fits_names_backends_and_counts(small_study):
+    path = small_study()
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("[models]\n", "[models]\nn_fits = { lda = 4 }\n", 1), "utf-8")
+    assert ctm.load_study(path).models.n_fits == {"lda": 4}
+    for bad in ("{ lsa = 4 }", "{ lda = 0 }"):
+        path.write_text(text.replace("[models]\n", f"[models]\nn_fits = {bad}\n", 1), "utf-8")
+        with pytest.raises(ctm.ConfigError, match=r"models\.n_fits must be a table of backend"):
+            ctm.load_study(path)

@@ -31,9 +31,13 @@ from corpus_tm.validation import (
     seed_agreement,
 )
 
-VALIDATION = Path(__file__).resolve().parents[1] / "benchmarks" / "validation"
+REPO = Path(__file__).resolve().parents[1]
+VALIDATION = REPO / "benchmarks" / "validation"
 ARTICLE = "qiushi-2020-08"
 PLANTED_DOMAINS = ["biological", "economic", "military", "cyber", "ecological"]
+#: LDA's shares averaged over 5 fits on the planted corpus (one fit: the top domain of 64 % of
+#: its sections is the same for seeds 1-5; five: 83 %; benchmarks/validation/REPORT.md).
+PLANTED_FITS = {"lda": 5}
 #: Largest error of a planted section share (issue 11, 6a).
 TOLERANCE = {"dictionary": 0.05, "keyatm": 0.05, "nmf_mapped": 0.10, "lda_mapped": 0.10}
 
@@ -52,7 +56,9 @@ def planted_made():
 def planted_by_seed(planted_made):
     _, corpus = planted_made
     return {
-        seed: method_tables(fit_methods(corpus, n_topics=8, random_state=seed), "section")
+        seed: method_tables(
+            fit_methods(corpus, n_topics=8, random_state=seed, n_fits=PLANTED_FITS), "section"
+        )
         for seed in range(1, 6)
     }
 
@@ -95,8 +101,19 @@ def example_corpus(example_units):
 
 @pytest.fixture(scope="module")
 def example_by_seed(example_corpus):
+    # The example study's settings (study.toml): what its figures show is what is validated.
+    models = ctm.load_study(REPO / "study.toml").models
     return {
-        seed: method_tables(fit_methods(example_corpus, n_topics=15, random_state=seed), "section")
+        seed: method_tables(
+            fit_methods(
+                example_corpus,
+                n_topics=15,
+                random_state=seed,
+                n_fits=models.n_fits,
+                keyatm_iterations=models.options["keyatm_iterations"],
+            ),
+            "section",
+        )
         for seed in range(1, 6)
     }
 
@@ -119,10 +136,10 @@ def test_every_method_names_the_readers_domain(example_by_seed, seed):
 # --- (d) the same top domain for five seeds --------------------------------------------------
 #
 # Measured (benchmarks/validation/REPORT.md): the dictionary has no seed; NMF's nndsvda start
-# hardly depends on it. keyATM passes on the planted corpus (55,000 tokens) but not on the
-# 2,400 tokens of the example article (9 of 22 sections keep their top domain), and LDA passes
-# on neither (64 % and 23 %): on those, the tests below hold them to what they reach, so that a
-# change that makes them worse fails, and the report says they miss the target.
+# hardly depends on it. One LDA fit or a keyATM chain of 1,000 sweeps misses the target on the
+# 2,400 tokens of the example article (23 % and 41 %) and one LDA fit on the planted corpus
+# (64 %); averaging LDA fits (Backend.fit_shares, [models] n_fits) and a longer keyATM chain
+# (5,000 sweeps, the example study's setting) bring every method above it.
 
 SEED_TARGET = 0.8
 
@@ -132,20 +149,10 @@ def _seed_agreement(by_seed: dict, method: str) -> float:
     return float(seed_agreement(tables)["same"].mean())
 
 
-@pytest.mark.parametrize(
-    ("method", "planted_floor", "example_floor"),
-    [
-        ("dictionary", SEED_TARGET, SEED_TARGET),
-        ("nmf_mapped", SEED_TARGET, SEED_TARGET),
-        ("keyatm", SEED_TARGET, 0.35),
-        ("lda_mapped", 0.55, 0.2),
-    ],
-)
-def test_top_domains_for_five_seeds(
-    planted_by_seed, example_by_seed, method, planted_floor, example_floor
-):
-    assert _seed_agreement(planted_by_seed, method) >= planted_floor
-    assert _seed_agreement(example_by_seed, method) >= example_floor
+@pytest.mark.parametrize("method", ["dictionary", "nmf_mapped", "keyatm", "lda_mapped"])
+def test_top_domains_for_five_seeds(planted_by_seed, example_by_seed, method):
+    assert _seed_agreement(planted_by_seed, method) >= SEED_TARGET
+    assert _seed_agreement(example_by_seed, method) >= SEED_TARGET
 
 
 # --- (b) facts about the UN speeches, counted from keywords --------------------------------

@@ -6,8 +6,11 @@ Out: :class:`Sections` with four tidy tables:
 
 ``units``
     one row per text unit in document order: ``doc_id, unit_id, part, part_title, part_label,
-    section, section_title, label, paragraph, section_kind, line, text, n_tokens`` + metadata
-    columns (a metadata column whose name is taken gets the prefix ``doc_``, e.g. ``doc_label``).
+    section, section_title, label, article, article_label, paragraph, section_kind, line, text,
+    n_tokens`` + metadata columns (a metadata column whose name is taken gets the prefix
+    ``doc_``, e.g. ``doc_label``; a ``language`` column is carried to every unit and chooses
+    its sentence and word rules). ``article`` is the number of the law article (``第二十五条``,
+    its ``article_label``) or numbered item the unit belongs to, 0 outside any.
     ``section_kind`` is ``preamble``, ``intro`` (a part's text before its first sub-section),
     ``section``, ``part`` (a part without sub-sections), ``closing`` or ``body`` (a document
     without headings). ``line`` is the unit's first line in the file.
@@ -18,8 +21,10 @@ Out: :class:`Sections` with four tidy tables:
 ``furniture``
     every line or paragraph removed as page furniture: ``doc_id, line, text, reason``.
 ``numbering``
-    the audit of part numbers, one row per anomaly: ``doc_id, line, kind, expected, found,
-    detail`` with ``kind`` ``gap``, ``repeat`` or ``out_of_order``.
+    the audit of part numbers (and of the numbers of Chinese chapters, sections, sub-sections,
+    articles and items), one row per anomaly: ``doc_id, line, kind, expected, found,
+    detail`` with ``kind`` ``gap``, ``repeat`` or ``out_of_order``; ``detail`` names the level
+    (``article 第十条 not found: 第九条 is followed by 第十一条``).
 
 The rules:
 
@@ -57,6 +62,26 @@ The rules:
 * Page furniture is removed first (see :mod:`corpus_tm.furniture`; a repeated lettered or
   numbered line followed by different text each time is a heading, not a running header), and
   Markdown page markers (``### Page 4:``) with it.
+
+Chinese documents (the rules look at the text, not at the ``language`` column):
+
+* Laws: chapters ``第一章 总则`` (Markdown ``## 第一章 总 则`` or a line of their own) are the
+  parts, titled ``总则`` (spaces between characters dropped), ``part_label`` ``第一章``;
+  ``第一节 一般规定`` (``###`` or a line) the sub-sections of a chapter; a paragraph opening
+  with ``第二十五条`` and a space starts article 25, which runs over the paragraphs after it
+  (its 款 and its items ``（一）``, which are not sub-sections in a law) to the next article
+  or heading. ``unit="article"`` makes each article one unit; every unit carries ``article``
+  and ``article_label``. Chapter, section and article numbers are read (``一百零二``, ``两``)
+  and audited: a skipped ``第十条`` is a ``gap`` in ``numbering``, a repeated or lower
+  number a ``repeat`` or ``out_of_order`` (not a new article), as for English parts.
+* Policy texts: ``一、`` parts (Chinese part numbers win over arabic ones, which number items
+  under them), ``（一）`` sub-sections (a line of its own, or the lead sentence of its
+  paragraph, which stays a unit; numbers audited), numbered items ``1.``/``1．`` opening a
+  paragraph within a sub-section (the ``article`` column, numbers audited within each), and
+  lead sentences ``第一，`` ``第二，`` ... or ``首先，`` ``其次，`` ``再次，`` ``最后，``, taken
+  like ``First, ... Fifth,``.
+* A Chinese title has at most ``max_heading_chars`` characters and no sentence mark; wrapped
+  Chinese lines join without a space; a line ending in ``。`` ends its paragraph.
 """
 
 from __future__ import annotations
@@ -83,6 +108,7 @@ from corpus_tm.furniture import (
 )
 from corpus_tm.language import Language, available_languages, get_language
 from corpus_tm.loading import load_documents
+from corpus_tm.reflow import glue, line_width
 
 UnitSize = Literal["paragraph", "section", "sentences", "article"]
 
@@ -363,12 +389,14 @@ _DOCUMENT_AUDIT_COLUMNS = ("reflowed", "wrap_width")
 class Sections:
     """The result of sectioning: units, recognised headings and removed furniture.
 
-    ``numbering`` is the audit of part numbers: one row per gap, repeat or number out of
-    order (``doc_id, line, kind, expected, found, detail``; see :func:`split_sections`).
+    ``numbering`` is the audit of part numbers (and Chinese chapter, section, article and item
+    numbers): one row per gap, repeat or number out of order (``doc_id, line, kind, expected,
+    found, detail``; see :func:`split_sections`).
     ``documents`` is the audit of each document: ``doc_id, reflowed, wrap_width`` (whether
     :func:`corpus_tm.load_documents` joined hard-wrapped lines, and the width it found),
-    ``n_units, n_part_headings, n_section_headings, numbering_anomalies, furniture`` (lines
-    removed, by reason) and ``n_furniture``.
+    ``n_units, n_part_headings, n_section_headings, n_articles`` (law articles or numbered
+    items found), ``numbering_anomalies, furniture`` (lines removed, by reason) and
+    ``n_furniture``.
     """
 
     units: pd.DataFrame
@@ -409,16 +437,14 @@ class _Document:
 
 
 _REGEX_CACHE: dict[str, re.Pattern[str]] = {}
-_CJK_EDGE = re.compile(f"[{_HAN}\u3000-\u303f\uff00-\uffef]")
 
 
 def _join_lines(lines: list[str]) -> str:
-    """Join wrapped lines (or sentences) with a space, but with none between two Chinese
-    characters or Chinese punctuation marks: Chinese is written without spaces."""
+    """Join wrapped lines (or sentences) with a space, but with none between Chinese text,
+    which is written without spaces (see :func:`corpus_tm.reflow.glue`)."""
     out = lines[0]
     for line in lines[1:]:
-        glue = "" if _CJK_EDGE.match(out[-1:]) and _CJK_EDGE.match(line[:1]) else " "
-        out += glue + line
+        out += glue(out, line) + line
     return out
 
 
@@ -691,6 +717,7 @@ def split_sections(
     heading_rows: list[dict] = []
     furniture_rows: list[dict] = []
     numbering_rows: list[dict] = []
+    n_articles: dict[str, int] = {}
     without_headings: list[str] = []
     without_units: list[str] = []
     show = len(documents) >= PROGRESS_MIN_DOCUMENTS if progress is None else bool(progress)
@@ -721,6 +748,7 @@ def split_sections(
         metadata = {c: record[c] for c in metadata_columns}
         unit_rows.extend({**row, **metadata} for row in rows)
         heading_rows.extend(parsed.headings)
+        n_articles[parsed.doc_id] = len(parsed.article_labels)
         furniture_rows.extend(parsed.furniture)
         numbering_rows.extend(parsed.anomalies)
     if numbering_rows:
@@ -771,7 +799,9 @@ def split_sections(
         headings=headings,
         furniture=furniture,
         numbering=numbering,
-        documents=_document_audit(documents, audit_columns, units, headings, furniture, numbering),
+        documents=_document_audit(
+            documents, audit_columns, units, headings, furniture, numbering, n_articles
+        ),
     )
 
 
@@ -782,6 +812,7 @@ def _document_audit(
     headings: pd.DataFrame,
     furniture: pd.DataFrame,
     numbering: pd.DataFrame,
+    n_articles: dict[str, int],
 ) -> pd.DataFrame:
     """One row per document: what the sectioning found and changed."""
     table = documents[["doc_id", *audit_columns]].copy()
@@ -793,6 +824,7 @@ def _document_audit(
     for level in ("part", "section"):
         found = headings[headings["level"] == level].groupby("doc_id").size()
         table[f"n_{level}_headings"] = table["doc_id"].map(found).fillna(0).astype(int)
+    table["n_articles"] = table["doc_id"].map(n_articles).fillna(0).astype(int)
     table["numbering_anomalies"] = (
         table["doc_id"].map(numbering.groupby("doc_id").size()).fillna(0).astype(int)
     )
@@ -1034,7 +1066,7 @@ def _continues(previous: str, line: str, gap: bool, rules: SectioningRules) -> b
     if gap:  # across a page break only when the sentence visibly goes on
         return starts_lower
     # a Chinese character is two columns wide: a line wrapped at 40 of them is full
-    return starts_lower or len(previous) + _n_han(previous) >= 80
+    return starts_lower or line_width(previous) >= 80
 
 
 # Words that may sit inside a title in lower case; any other lower-case word starts a sentence.

@@ -186,8 +186,11 @@ _ZH_ORDINAL_WORDS = {"首先": 1, "其次": 2, "再次": 3}
 #: A Chinese sentence or clause ends here (the full-width marks after NFKC are ASCII).
 _ZH_CLAUSE_END = re.compile("[。！？；][\"'”’」』)）]*$")
 _ZH_PARAGRAPH_START = re.compile(
-    f"^(?:第(?:{_ZH_NUMBER})[章节条编]|[(（][一二三四五六七八九十]{{1,3}}[)）]|[一二三四五六七八九十]{{1,3}}、)"
+    f"^(?:第(?:{_ZH_NUMBER})[章节条编]|[(（][一二三四五六七八九十]{{1,3}}[)）]|[一二三四五六七八九十]{{1,3}}、"
+    "|(?:第[一二三四五六七八九十]{1,2}|首先|其次|再次|最后)\\s*[,，:：])"
 )
+#: A Markdown heading numbered like a Chinese part: ``一、总体要求``.
+_ZH_LIST_PART = re.compile("^(?P<number>[一二三四五六七八九十]{1,3})\\s*、\\s*(?P<title>\\S.*)$")
 
 
 @dataclass(frozen=True)
@@ -1288,8 +1291,9 @@ def _markdown_candidates(document: _Document) -> list[tuple]:
     """The top Markdown heading level as a part style: ``(name, headings, anomalies)``.
 
     Headings are ``(index, number, title)``, numbered in order; Chinese chapter headings
-    (``## 第一章 总 则``) keep their own number (audited, see :func:`_sequence`), their title is
-    the text after it (``总则``) and the style is named ``markdown ## 第一章``.
+    (``## 第一章 总 则``) and Chinese numbered parts (``## 一、总体要求``) keep their own
+    number (audited, see :func:`_sequence`), their title is the text after it (``总则``) and
+    the style is named ``markdown ## 第一章`` or ``markdown ## 一、``.
     """
     by_level: dict[int, list[tuple[int, str]]] = {}
     for index, paragraph in enumerate(document.paragraphs):
@@ -1302,17 +1306,20 @@ def _markdown_candidates(document: _Document) -> list[tuple]:
     top = levels[0]
     if len(by_level[top]) == 1 and len(levels) > 1:  # a lone "# Title" is the title block
         top = levels[1]
-    chapters = [_ZH_CHAPTER.match(title) for _, title in by_level[top]]
-    numbered = [
-        (index, _read_chinese(m["number"]), _tidy_title(m["title"].strip()))
-        for (index, _), m in zip(by_level[top], chapters, strict=True)
-        if m is not None
-    ]
-    if len(numbered) == len(chapters) and all(number for _, number, _ in numbered):
-        accepted, anomalies = _sequence([(index, number or 0) for index, number, _ in numbered])
-        titles = {index: title for index, _, title in numbered}
-        headings = [(index, number, titles[index]) for index, number in accepted]
-        return [(f"markdown {'#' * top} 第一章", headings, anomalies)]
+    for pattern, name in ((_ZH_CHAPTER, "第一章"), (_ZH_LIST_PART, "一、")):
+        found = [pattern.match(title) for _, title in by_level[top]]
+        numbered = [
+            (index, _read_chinese(m["number"]), _tidy_title(m["title"].strip()))
+            for (index, _), m in zip(by_level[top], found, strict=True)
+            if m is not None
+        ]
+        if len(numbered) == len(found) and all(number for _, number, _ in numbered):
+            accepted, anomalies = _sequence(
+                [(index, number or 0) for index, number, _ in numbered]
+            )
+            titles = {index: title for index, _, title in numbered}
+            headings = [(index, number, titles[index]) for index, number in accepted]
+            return [(f"markdown {'#' * top} {name}", headings, anomalies)]
     headings = [
         (index, number, title) for number, (index, title) in enumerate(by_level[top], start=1)
     ]
@@ -1349,7 +1356,7 @@ def _assign_parts(document: _Document, rules: SectioningRules) -> None:
     if not styles:
         return
     chinese = {p.name for p in rules.part_patterns if p.numbering == "chinese"}
-    chinese_styles = [s for s in styles if s[0] in chinese or s[0].endswith("第一章")]
+    chinese_styles = [s for s in styles if s[0] in chinese or s[0].endswith(("第一章", "一、"))]
     # Chinese part numbers (一、, 第一章) outrank arabic ones, which number items under them
     style, headings, anomalies = max(chinese_styles or styles, key=lambda s: len(s[1]))
     if style.startswith("markdown"):
@@ -1358,9 +1365,9 @@ def _assign_parts(document: _Document, rules: SectioningRules) -> None:
         lines = [p.line for p in document.paragraphs]
         for anomaly in anomalies:
             anomaly["line"] = lines[anomaly.pop("index")]
-        document.anomalies.extend(
-            _anomaly_rows(document.doc_id, anomalies, style, level="chapter")
-        )
+        level = "chapter" if style.endswith("第一章") else "part"
+        shown = "一、" if style.endswith("一、") else style
+        document.anomalies.extend(_anomaly_rows(document.doc_id, anomalies, shown, level=level))
     else:
         echoes = {a["index"] for a in anomalies if a["kind"] == "echo"}
         for index in sorted(echoes):  # a chapter title repeated at the top of its pages
@@ -1399,7 +1406,7 @@ def _assign_parts(document: _Document, rules: SectioningRules) -> None:
             document.part_titles[part] = title
             if style == "第一章" or style.endswith("第一章"):
                 document.part_labels[part] = f"第{_to_chinese(part)}章"
-            elif style == "一、":
+            elif style.endswith("一、"):
                 document.part_labels[part] = f"{_to_chinese(part)}、"
             document.headings.append(
                 {

@@ -457,6 +457,22 @@ def test_policy_gaps_are_reported(hanzi):
     assert _outline(sections.units)[2][0] == "1.3 (三)基本原则"
 
 
+def test_markdown_policy_parts_keep_their_numbers(hanzi):
+    text = re.sub(r"(?m)^([一二三]、)", r"## \1", POLICY)
+    sections = ctm.split_sections(_doc(text, "policy", hanzi))
+    assert _outline(sections.units) == POLICY_STRUCTURE
+    assert sections.headings.query("level == 'part'")["style"].unique().tolist() == [
+        "markdown ## 一、"
+    ]
+    with pytest.warns(ctm.SectioningWarning, match="2 part-numbering anomalies"):
+        gap = ctm.split_sections(_doc(text.replace("## 二、", "## 三、", 1), "policy", hanzi))
+    assert gap.numbering["detail"].tolist() == [
+        "part 二 not found: 一 is followed by 三",
+        "a second heading numbered 三; dropped",
+    ]
+    assert gap.headings.query("level == 'part'")["number"].tolist() == [1, 3]
+
+
 def test_arabic_items_do_not_outrank_chinese_parts(hanzi):
     """More ``1.`` items than ``一、`` parts: the parts are still the ``一、`` headings."""
     items = "\n\n".join(f"{n}.第{n}项工作要抓好落实。" for n in range(1, 6))

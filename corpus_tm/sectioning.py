@@ -106,7 +106,7 @@ from corpus_tm.furniture import (
     is_caption,
     line_furniture,
 )
-from corpus_tm.language import Language, available_languages, get_language
+from corpus_tm.language import Language, get_language
 from corpus_tm.loading import load_documents
 from corpus_tm.reflow import glue, line_width
 
@@ -727,14 +727,11 @@ def split_sections(
     records = documents.to_dict("records")
     languages = [_language_code(record) for record in records]
     for code in dict.fromkeys(languages):
-        if code not in available_languages():
+        try:
+            get_language(code)
+        except ConfigError as exc:
             first = next(r for r, c in zip(records, languages, strict=True) if c == code)
-            try:
-                get_language(code)
-            except ConfigError as exc:
-                raise ConfigError(
-                    f"Document {first['doc_id']!r}, column 'language': {exc}"
-                ) from None
+            raise ConfigError(f"Document {first['doc_id']!r}, column 'language': {exc}") from None
     for record, code in tqdm(
         zip(records, languages, strict=True),
         total=len(records),
@@ -1420,7 +1417,7 @@ def _assign_parts(document: _Document, rules: SectioningRules) -> None:
             )
         paragraph.part = part
     if style.startswith("markdown"):
-        _assign_markdown_sections(document, int(style.count("#")), rules)
+        _assign_markdown_sections(document, int(style.count("#")))
 
 
 def _split_part_headings(
@@ -1533,9 +1530,7 @@ def _anomaly_rows(
     return rows
 
 
-def _assign_markdown_sections(
-    document: _Document, part_level: int, rules: SectioningRules
-) -> None:
+def _assign_markdown_sections(document: _Document, part_level: int) -> None:
     """Markdown headings one level below the parts are sub-sections, numbered in order within
     their part; Chinese ones (``### 第一节 一般规定``) keep their number (audited) and their
     title is the text after it."""
@@ -1550,9 +1545,7 @@ def _assign_markdown_sections(
         ):
             last = section_by_part.get(paragraph.part, 0)
             if number <= last or number > last + 1:
-                _add_anomaly(
-                    document, paragraph, "section", last + 1, number, document.part_titles
-                )
+                _add_anomaly(document, paragraph, "section", last + 1, number)
             if number > last:
                 title = _tidy_title(chinese["title"].strip())
                 marker = f"第{chinese['number']}节"
@@ -1614,20 +1607,12 @@ def _assign_markdown_sections(
 
 
 def _add_anomaly(
-    document: _Document,
-    paragraph: _Paragraph,
-    level: str,
-    expected: int,
-    found: int,
-    part_titles: dict[int, str] | None = None,
+    document: _Document, paragraph: _Paragraph, level: str, expected: int, found: int
 ) -> None:
-    """Audit one numbering anomaly of a Chinese chapter's sections, sub-sections, articles or
-    items (``part_titles`` given: say which part it is in)."""
+    """Audit one numbering anomaly of the sub-sections of a part (``level``), in the part of
+    ``paragraph``."""
     kind = "gap" if found > expected else "repeat" if found == expected - 1 else "out_of_order"
-    where = ""
-    if part_titles is not None and paragraph.part:
-        label = document.part_labels.get(paragraph.part, f"part {paragraph.part}")
-        where = f" in {label}"
+    where = f" in {_group_name(document, paragraph.part, 0)}"
     anomaly = {"kind": kind, "line": paragraph.line, "expected": expected, "found": found}
     document.anomalies.extend(_anomaly_rows(document.doc_id, [anomaly], "", level, where))
 
@@ -1651,7 +1636,7 @@ def _assign_sections(document: _Document, rules: SectioningRules) -> None:
         if paragraph.role == "text":
             by_part.setdefault(paragraph.part, []).append(index)
     inserts: dict[int, _Paragraph] = {}  # run-on letter headings split from their text
-    law = rules.articles and len(_article_markers(document)) >= rules.min_parts
+    law = len(_article_markers(document)) >= rules.min_parts  # whether articles are numbered
     for part, indices in by_part.items():
         if _assign_chinese_sections(document, part, indices, rules, law=law):
             continue
@@ -1756,15 +1741,22 @@ def _assign_chinese_sections(
                 continue
             own = len(sentences) == 1
             found.append((index, number, title, f"({matched['number']}){title}", own))
-    if len(found) < rules.min_sections:
+        # sub-sections start at (一); a one-sentence item followed straight away by the next
+        # item is a list in the text ("(八)其他职权。" after "(七)..."), not a structure
+        first = next((k for k, f in enumerate(found) if f[1] == 1), len(found))
+        found = found[first:]
+        position = {index: k for k, index in enumerate(indices)}
+        for (index, _, _, _, own), (following, *_) in itertools.pairwise(found):
+            if own and position[following] == position[index] + 1:
+                return False
+    # a 第一节 line is a heading even alone (its sibling may be missing: the audit says so)
+    if len(found) < (1 if level == "section" else rules.min_sections):
         return False
     accepted, anomalies = _sequence([(index, number) for index, number, *_ in found])
-    where = document.part_labels.get(part, f"part {part}") if part else "the preamble"
     for anomaly in anomalies:
         anomaly["line"] = paragraphs[anomaly.pop("index")].line
-    document.anomalies.extend(
-        _anomaly_rows(document.doc_id, anomalies, "", level, where=f" in {where}")
-    )
+    where = f" in {_group_name(document, part, 0)}"
+    document.anomalies.extend(_anomaly_rows(document.doc_id, anomalies, "", level, where))
     start_of = {index: number for index, number in accepted}
     details = {index: (title, label, own) for index, _, title, label, own in found}
     section = 0

@@ -278,6 +278,28 @@ def test_a_missing_chapter_heading_is_reported(law_documents, hanzi):
     ]
 
 
+@pytest.mark.parametrize("markdown", [True, False], ids=["markdown", "plain"])
+def test_a_missing_section_heading_is_reported(law_documents, hanzi, markdown):
+    text = _law_text(law_documents, "cybersecurity-law-2016").replace("### 第一节 一般规定", "")
+    if not markdown:
+        text = re.sub(r"(?m)^#{2,3} ", "", text)
+    with pytest.warns(ctm.SectioningWarning, match="1 numbering anomaly"):
+        sections = ctm.split_sections(_doc(text, "cyber", hanzi))
+    assert sections.numbering["detail"].tolist() == [
+        "section 第一节 not found in 第三章: the first is 第二节"
+    ]
+    headings = sections.headings.query("level == 'section'")
+    assert headings[["number", "title"]].to_numpy().tolist() == [[2, "关键信息基础设施的运行安全"]]
+
+
+def test_articles_can_be_turned_off(law_documents):
+    rules = ctm.SectioningRules(articles=False)
+    units = ctm.split_sections(law_documents, unit="article", rules=rules).units
+    paragraphs = ctm.split_sections(law_documents).units
+    assert (units["article"] == 0).all()
+    assert len(units) == len(paragraphs)  # without articles, article units are paragraphs
+
+
 def test_plain_text_laws_give_the_same_tree(law_documents, hanzi):
     """Without Markdown: chapter and section headings as lines, and no blank lines at all."""
     doc_id = "cybersecurity-law-2016"

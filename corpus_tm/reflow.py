@@ -111,7 +111,7 @@ def line_width(line: str) -> int:
 def glue(before: str, after: str) -> str:
     """What goes between two joined lines: nothing between Chinese text (written without
     spaces, ``网络空间主`` + ``权和国家安全``), a space otherwise."""
-    return "" if _CJK_END.search(before) and _CJK_START.match(after) else " "
+    return "" if _CJK_END.search(before[-3:]) and _CJK_START.match(after[:3]) else " "
 _END_HYPHEN = re.compile(r"([^\W\d_]+)-$")
 _START_LETTERS = re.compile(r"^[^\W\d_]+")
 _FREE_WORD = re.compile(r"(?<![\w-])[^\W\d_]+(?![\w-])")

@@ -168,7 +168,10 @@ def _topics(args: argparse.Namespace) -> None:
 def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="folder of .txt/.md files, or a CSV/JSONL/Parquet file")
     parser.add_argument(
-        "--unit", default="paragraph", choices=["paragraph", "section", "sentences"]
+        "--unit",
+        default="paragraph",
+        choices=["paragraph", "section", "sentences", "article"],
+        help="text unit (article: one per law article 第X条 or numbered item)",
     )
     parser.add_argument(
         "--method",
@@ -195,7 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sections.add_argument("path", help="folder of .txt/.md files, or a CSV/JSONL/Parquet file")
     sections.add_argument(
-        "--unit", default="paragraph", choices=["paragraph", "section", "sentences"]
+        "--unit",
+        default="paragraph",
+        choices=["paragraph", "section", "sentences", "article"],
+        help="text unit (article: one per law article 第X条 or numbered item)",
     )
     sections.add_argument(
         "--encoding", default=None, help="encoding of the files (detected when not given)"

@@ -74,7 +74,8 @@ _SHARE_CORE = (
 )
 _SHARE_WORD = (
     rf"(?:(?:{_SHARE_CORE}|shared|shares|code|qq(?!空间)|moments|friends?|follow|adds?|added|copy"
-    r"|link|url|to|on|via|with|this|the|page|article|story|us|and|or|more|qq空间|扫描|关注|到)"
+    r"|link|url|to|on|via|with|this|the|page|article|story|us|and|or|more|qq空间|扫描|关注|到"
+    r"|在?手机上?|打开|当前页|本页|本文|阅读|浏览|查看|好友|给|用|码|我们)"
     r"(?![a-z])"
     r"|\"[^\"]{1,40}\"|“[^”]{1,40}”|「[^」]{1,40}」|《[^》]{1,40}》)"
 )
@@ -87,7 +88,34 @@ _NAMES = rf"{_NAME}(?:(?:[\s,，、/&;]+|\s+and\s+){_NAME}){{0,11}}"
 _CRUMB = r"(?-i:[^\sa-z>»›«‹])[^>»›«‹!?。！？]{0,40}"
 _CRUMB_SEP = r"(?:>>|\s»\s|\s›\s)"
 
+# Chinese web pages: widgets to set the font size, print or close the page (【字号 大 中 小】
+# 【打印本页】【关闭窗口】), made only of widget words, with at least one of the core ones.
+_WIDGET_CORE = r"字号|字体|打印|关闭|收藏|纠错|返回顶部|放大|缩小"
+_WIDGET_WORD = (
+    r"(?:字号|字体|大|中|小|默认|打印本页|打印此页|打印本文|打印|关闭窗口|关闭本页|关闭|收藏本页"
+    r"|加入收藏|收藏|纠错|返回顶部|返回首页|返回|放大|缩小|保存|复制链接|繁体|简体|繁體|无障碍)"
+)
+_WIDGET_GLUE = r"[\s:：|/·•,，、【】\[\]()（）]*"
+# Chinese bylines: the role, then names (two to four characters, "记者 张三 通讯员 李四").
+_ZH_AUTHOR_ROLE = (
+    r"(?:本报|新华社|中新社|人民网)?(?:特约|实习)?(?:作者|撰文|撰稿|记者|通讯员|实习生|供稿|摄影|译者"
+    r"|翻译|整理|口述|文)"
+)
+_ZH_EDITOR_ROLE = r"(?:责任编辑|责编|值班编辑|网络编辑|编辑|审核|校对|审校|监制|终审|编审)"
+_ZH_END = r"(?<![。！？!?])$"
+
 DEFAULT_LINE_RULES: tuple[FurnitureRule, ...] = (
+    FurnitureRule(
+        "page widget",
+        rf"^(?=.*?(?:{_WIDGET_CORE})){_WIDGET_GLUE}(?:{_WIDGET_WORD}{_WIDGET_GLUE})+$",
+        max_length=60,
+    ),
+    FurnitureRule(
+        "previous/next link",
+        r"^[【\[]?(?:上一篇|下一篇|上一条|下一条|上一页|下一页|上篇|下篇)[】\]]?(?:\s*[:：]|\s+|$)"
+        rf".*{_ZH_END}",
+        max_length=200,
+    ),
     FurnitureRule(
         "share button",
         rf"^(?=.*?(?:{_SHARE_CORE}))(?:{_SHARE_GLUE}{_SHARE_WORD})+{_SHARE_GLUE}$",
@@ -114,6 +142,30 @@ DEFAULT_LINE_RULES: tuple[FurnitureRule, ...] = (
         max_length=120,
     ),
     FurnitureRule("date and source line", rf"{_DATE}.{{0,60}}\bsource\s*:|^source\s*:", 160),
+    # 来源：新华社 / 发布时间：2023-05-01 10:00 来源：人民网: a line that opens with the label (a
+    # sentence that mentions 来源 is text) and is not a sentence.
+    FurnitureRule(
+        "date and source line",
+        r"^[(（【\[]?(?:来源|稿源|信息来源|文章来源|新闻来源|出处|转自|转载自)\s*[:：]\s*\S"
+        rf"[^。！？]{{0,80}}{_ZH_END}"
+        r"|^(?:发布时间|发布日期|发表时间|发稿时间|更新时间|时间|日期)\s*[:：]\s*"
+        rf"(?:{_DATE}|\d{{4}}\s*[-/.年])[^。！？]{{0,100}}{_ZH_END}"
+        rf"|^{_DATE}[^。！？,，;；]{{0,40}}(?:来源|稿源|作者|编辑)\s*[:：][^。！？]{{0,80}}{_ZH_END}",
+        160,
+    ),
+    FurnitureRule(
+        "editor line",
+        rf"^[(（【\[]?\s*{_ZH_EDITOR_ROLE}\s*[:：]\s*{_NAMES}\s*[)）】\]]?\s*$",
+        max_length=120,
+    ),
+    FurnitureRule(
+        "author line",
+        rf"^[(（【\[]?\s*{_ZH_AUTHOR_ROLE}\s*(?:[:：/]\s*|\s+){_NAMES}\s*[)）】\]]?\s*$",
+        max_length=120,
+    ),
+    # Markup the conversion to text left behind: an HTML comment on a line of its own
+    # (``<!-- INFO END -->`` in the Markdown laws of LawRefBook).
+    FurnitureRule("markup comment", r"^<!--.*-->$", max_length=500),
     FurnitureRule("separator", r"^[-*_=~#•·.\s]{3,}$", max_length=200),
     FurnitureRule("page number", r"^(?:page\s+)?\d{1,4}$|^-\s*\d{1,4}\s*-$", max_length=12),
     FurnitureRule("table of contents", r"^(?:table of )?contents$", max_length=20),
@@ -135,6 +187,9 @@ DEFAULT_CAPTION_RULES: tuple[str, ...] = (
     r"^(?:photo|picture|image)\s*(?:by|credit|source)?\s*:",
     r"^pictured\b",
     r"^图为",
+    # 图：新华社 / （图片来源：网络） / 新华社记者 李贺 摄
+    r"^[(（]?(?:图片?|图源|摄影)(?:来源|来自)?\s*[:：]",
+    r"^[^。！？\n]{0,30}\s摄[)）]?$",
 )
 """Paragraphs that start like this are photo captions (up to :data:`CAPTION_MAX_LENGTH`)."""
 

@@ -47,6 +47,12 @@ The joining rules (in a hard-wrapped document only)
 
     Blank lines otherwise separate paragraphs.
 
+Chinese text
+    Lengths are widths in columns (:func:`line_width`: a Chinese character counts two), so that a
+    line of 36 characters is as full as one of 72 Latin letters; ``。！？：；`` end sentences;
+    and two joined lines meet without a space when Chinese characters (or the marks next to
+    them) stand on both sides (:func:`glue`).
+
 End-of-line hyphens
     When ``a`` ends with a letter and ``-`` and is joined, no space is put in. The hyphen is
     dropped (``secu-`` + ``rity`` -> ``security``) when the part after it is lower-case
@@ -73,10 +79,39 @@ from dataclasses import dataclass
 from corpus_tm.errors import ConfigError
 from corpus_tm.furniture import DEFAULT_LINE_RULES, FurnitureRule, line_furniture
 
-__all__ = ["ReflowResult", "detect_wrap", "ends_sentence", "free_words", "reflow"]
+__all__ = [
+    "ReflowResult",
+    "detect_wrap",
+    "ends_sentence",
+    "free_words",
+    "glue",
+    "line_width",
+    "reflow",
+]
 
-_CLOSERS = "\"'’”)]}*_"
-_SENTENCE_END = re.compile(rf"[.!?:;…][{re.escape(_CLOSERS)}]*$")
+_CLOSERS = "\"'’”)]}*_」』）"
+_SENTENCE_END = re.compile(rf"[.!?:;…。！？；：][{re.escape(_CLOSERS)}]*$")
+# Characters two columns wide: Chinese, Japanese and Korean script and full-width forms.
+_WIDE = re.compile(
+    r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+)
+# Where no space goes between two joined lines: Chinese characters and marks on both sides (the
+# ASCII marks NFKC leaves of "，" or "（" count when a Chinese character stands beside them).
+_CJK = "\u2e80-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_END = re.compile(rf"[{_CJK}][\W_]{{0,2}}$")
+_CJK_START = re.compile(rf"^[^\w\s]{{0,2}}[{_CJK}]")
+
+
+def line_width(line: str) -> int:
+    """The width of a line in columns: a Chinese character or full-width form counts two."""
+    return len(line) + len(_WIDE.findall(line))
+
+
+def glue(before: str, after: str) -> str:
+    """What goes between two joined lines: nothing between Chinese text (written without
+    spaces, ``网络空间主`` + ``权和国家安全``), a space otherwise."""
+    return "" if _CJK_END.search(before[-3:]) and _CJK_START.match(after[:3]) else " "
 _END_HYPHEN = re.compile(r"([^\W\d_]+)-$")
 _START_LETTERS = re.compile(r"^[^\W\d_]+")
 _FREE_WORD = re.compile(r"(?<![\w-])[^\W\d_]+(?![\w-])")
@@ -137,7 +172,8 @@ class ReflowResult:
 
 
 def ends_sentence(line: str) -> bool:
-    """Whether ``line`` ends with ``.`` ``!`` ``?`` ``:`` ``;`` or ``…`` (then closing marks)."""
+    """Whether ``line`` ends with ``.`` ``!`` ``?`` ``:`` ``;`` or ``…``, or their Chinese forms
+    ``。！？：；`` (then closing marks)."""
     return _SENTENCE_END.search(line) is not None
 
 
@@ -194,7 +230,7 @@ def _n_looking_wrapped(lines: list[str], width: int, shorter_than: float | None 
     return sum(
         1
         for line, after in zip(lines, [*lines[1:], ""], strict=True)
-        if line and after and low <= len(line) <= high and not ends_sentence(line)
+        if line and after and low <= line_width(line) <= high and not ends_sentence(line)
     )
 
 
@@ -228,7 +264,7 @@ def detect_wrap(
         The decision in words.
     """
     lines = text.split("\n")
-    lengths = [len(line) for line in lines if line]
+    lengths = [line_width(line) for line in lines if line]
     if len(lengths) < min_lines:
         return (
             None,
@@ -344,7 +380,7 @@ def reflow(
     vocabulary: set[str] | None = None
 
     def full(line: str, after: str) -> bool:
-        return bool(after) and len(line) + 1 + len(after.split()[0]) >= fit * shortest
+        return bool(after) and line_width(line) + 1 + line_width(after.split()[0]) >= fit * shortest
 
     def joins(i: int, j: int) -> bool:
         a, b = lines[i], lines[j]
@@ -386,7 +422,7 @@ def reflow(
                 out[start] += b
                 kept += 1
         else:
-            out[start] += " " + b
+            out[start] += glue(out[start], b) + b
         out[j] = ""
         dropped.append(j)
     if not keep_lines:

@@ -6,8 +6,11 @@ Out: :class:`Sections` with four tidy tables:
 
 ``units``
     one row per text unit in document order: ``doc_id, unit_id, part, part_title, part_label,
-    section, section_title, label, paragraph, section_kind, line, text, n_tokens`` + metadata
-    columns (a metadata column whose name is taken gets the prefix ``doc_``, e.g. ``doc_label``).
+    section, section_title, label, article, article_label, paragraph, section_kind, line, text,
+    n_tokens`` + metadata columns (a metadata column whose name is taken gets the prefix
+    ``doc_``, e.g. ``doc_label``; a ``language`` column is carried to every unit and chooses
+    its sentence and word rules). ``article`` is the number of the law article (``第二十五条``,
+    its ``article_label``) or numbered item the unit belongs to, 0 outside any.
     ``section_kind`` is ``preamble``, ``intro`` (a part's text before its first sub-section),
     ``section``, ``part`` (a part without sub-sections), ``closing`` or ``body`` (a document
     without headings). ``line`` is the unit's first line in the file.
@@ -18,8 +21,10 @@ Out: :class:`Sections` with four tidy tables:
 ``furniture``
     every line or paragraph removed as page furniture: ``doc_id, line, text, reason``.
 ``numbering``
-    the audit of part numbers, one row per anomaly: ``doc_id, line, kind, expected, found,
-    detail`` with ``kind`` ``gap``, ``repeat`` or ``out_of_order``.
+    the audit of part numbers (and of the numbers of Chinese chapters, sections, sub-sections,
+    articles and items), one row per anomaly: ``doc_id, line, kind, expected, found,
+    detail`` with ``kind`` ``gap``, ``repeat`` or ``out_of_order``; ``detail`` names the level
+    (``article 第十条 not found: 第九条 is followed by 第十一条``).
 
 The rules:
 
@@ -57,6 +62,26 @@ The rules:
 * Page furniture is removed first (see :mod:`corpus_tm.furniture`; a repeated lettered or
   numbered line followed by different text each time is a heading, not a running header), and
   Markdown page markers (``### Page 4:``) with it.
+
+Chinese documents (the rules look at the text, not at the ``language`` column):
+
+* Laws: chapters ``第一章 总则`` (Markdown ``## 第一章 总 则`` or a line of their own) are the
+  parts, titled ``总则`` (spaces between characters dropped), ``part_label`` ``第一章``;
+  ``第一节 一般规定`` (``###`` or a line) the sub-sections of a chapter; a paragraph opening
+  with ``第二十五条`` and a space starts article 25, which runs over the paragraphs after it
+  (its 款 and its items ``（一）``, which are not sub-sections in a law) to the next article
+  or heading. ``unit="article"`` makes each article one unit; every unit carries ``article``
+  and ``article_label``. Chapter, section and article numbers are read (``一百零二``, ``两``)
+  and audited: a skipped ``第十条`` is a ``gap`` in ``numbering``, a repeated or lower
+  number a ``repeat`` or ``out_of_order`` (not a new article), as for English parts.
+* Policy texts: ``一、`` parts (Chinese part numbers win over arabic ones, which number items
+  under them), ``（一）`` sub-sections (a line of its own, or the lead sentence of its
+  paragraph, which stays a unit; numbers audited), numbered items ``1.``/``1．`` opening a
+  paragraph within a sub-section (the ``article`` column, numbers audited within each), and
+  lead sentences ``第一，`` ``第二，`` ... or ``首先，`` ``其次，`` ``再次，`` ``最后，``, taken
+  like ``First, ... Fifth,``.
+* A Chinese title has at most ``max_heading_chars`` characters and no sentence mark; wrapped
+  Chinese lines join without a space; a line ending in ``。`` ends its paragraph.
 """
 
 from __future__ import annotations
@@ -81,10 +106,11 @@ from corpus_tm.furniture import (
     is_caption,
     line_furniture,
 )
-from corpus_tm.language import get_language
+from corpus_tm.language import Language, get_language
 from corpus_tm.loading import load_documents
+from corpus_tm.reflow import glue, line_width
 
-UnitSize = Literal["paragraph", "section", "sentences"]
+UnitSize = Literal["paragraph", "section", "sentences", "article"]
 
 ORDINALS = (
     "First",
@@ -118,8 +144,53 @@ _NUMBER_WORDS = {
         start=1,
     )
 }
-_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CHINESE_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+# Chinese structure markers (the text is NFKC-normalised: "（一）" may have become "(一)", "１．"
+# "1.", the ideographic space a space; both forms are accepted).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_CHAR = re.compile(f"[{_HAN}]")
+_ZH_NUMBER = "[零〇一二三四五六七八九十百千两]{1,8}|\\d{1,4}"
+#: ``第一章 总则`` (also 编 and 部分) as a Markdown heading's text: the chapter number and title.
+_ZH_CHAPTER = re.compile(f"^第(?P<number>{_ZH_NUMBER})(?:章|编|部分)\\s*(?P<title>.*)$")
+#: ``第一节 一般规定``: a section of a chapter.
+_ZH_SECTION = re.compile(f"^第(?P<number>{_ZH_NUMBER})节\\s*(?P<title>.*)$")
+#: ``第二十五条 ...``: an article opens its paragraph, the number followed by a space.
+_ZH_ARTICLE = re.compile(f"^第(?P<number>{_ZH_NUMBER})条(?:\\s+|$)")
+#: ``（一）`` sub-sections of policy texts (in laws: the items of an article).
+_ZH_SUBSECTION = re.compile(
+    "^[(（](?P<number>[一二三四五六七八九十]{1,3})[)）]\\s*(?P<rest>\\S.*)$"
+)
+#: ``1.`` / ``1．`` numbered items opening a Chinese paragraph (``1.5亿`` is a number, not one).
+_ZH_ITEM = re.compile(f"^(?P<number>\\d{{1,2}})\\s*[.．、](?!\\d)\\s*(?P<rest>[{_HAN}“\"《(（].*)$")
+#: Lead words of Chinese sub-sections, the analogue of ``First, ... Fifth,``.
+_ZH_ORDINAL = re.compile(
+    "^(?:第(?P<number>[一二三四五六七八九十]{1,2})|(?P<word>首先|其次|再次|最后))\\s*[,，:：]"
+)
+_ZH_ORDINAL_WORDS = {"首先": 1, "其次": 2, "再次": 3}
+#: A Chinese sentence or clause ends here (the full-width marks after NFKC are ASCII).
+_ZH_CLAUSE_END = re.compile("[。！？；][\"'”’」』)）]*$")
+_ZH_PARAGRAPH_START = re.compile(
+    f"^(?:第(?:{_ZH_NUMBER})[章节条编]|[(（][一二三四五六七八九十]{{1,3}}[)）]|[一二三四五六七八九十]{{1,3}}、"
+    "|(?:第[一二三四五六七八九十]{1,2}|首先|其次|再次|最后)\\s*[,，:：])"
+)
+#: A Markdown heading numbered like a Chinese part: ``一、总体要求``.
+_ZH_LIST_PART = re.compile("^(?P<number>[一二三四五六七八九十]{1,3})\\s*、\\s*(?P<title>\\S.*)$")
 
 
 @dataclass(frozen=True)
@@ -173,10 +244,15 @@ class HeadingPattern:
         number = _read_number(found.group("number"), self.numbering)
         if number is None:
             return None
-        return number, found.group("title").strip()
+        return number, _tidy_title(found.group("title").strip())
 
 
 DEFAULT_PART_PATTERNS: tuple[HeadingPattern, ...] = (
+    HeadingPattern(
+        "第一章",
+        r"^第(?P<number>[零〇一二三四五六七八九十百两]{1,6})章\s*(?P<title>\S.*)$",
+        "chinese",
+    ),
     HeadingPattern("1、", r"^(?P<number>\d{1,2})\s*、\s*(?P<title>\S.*)$"),
     HeadingPattern(
         "一、", r"^(?P<number>[一二三四五六七八九十]{1,3})\s*[、.]\s*(?P<title>\S.*)$", "chinese"
@@ -211,6 +287,9 @@ class SectioningRules:
         Recognise Markdown ``#`` headings as parts (and ``##`` under them as sub-sections).
     max_heading_words : int
         Longer lines are never headings.
+    max_heading_chars : int
+        A title with Chinese characters is a heading only with at most this many of them and
+        no sentence end (``。``, ``！``, ``？``, ``；``, ``，``) in it.
     min_parts : int
         A document needs at least this many part headings of one style to be split into parts.
     min_sections : int
@@ -230,14 +309,19 @@ class SectioningRules:
         Regular expressions for the start of photo captions.
     strict : bool
         Make numbering anomalies (a gap, a repeat or a number out of order among a document's
-        part headings) an :class:`~corpus_tm.InputError` instead of a
-        :class:`SectioningWarning`.
+        part headings, Chinese chapters, sections, articles or items) an
+        :class:`~corpus_tm.InputError` instead of a :class:`SectioningWarning`.
+    articles : bool
+        Find law articles (paragraphs opening with ``第二十五条``) and numbered items (``1.``
+        in Chinese policy texts) and number the units by them (the ``article`` column, the
+        ``unit="article"`` unit size). With ``False`` the ``article`` column is 0.
     """
 
     part_patterns: tuple[HeadingPattern, ...] = DEFAULT_PART_PATTERNS
     ordinals: tuple[str, ...] = ORDINALS
     markdown: bool = True
     max_heading_words: int = 30
+    max_heading_chars: int = 40
     min_parts: int = 2
     min_sections: int = 2
     closing: bool = True
@@ -245,9 +329,10 @@ class SectioningRules:
     line_rules: tuple[FurnitureRule, ...] = DEFAULT_LINE_RULES
     caption_rules: tuple[str, ...] = DEFAULT_CAPTION_RULES
     strict: bool = False
+    articles: bool = True
 
     def __post_init__(self) -> None:
-        for name in ("max_heading_words", "min_parts", "min_sections"):
+        for name in ("max_heading_words", "max_heading_chars", "min_parts", "min_sections"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(
@@ -307,12 +392,14 @@ _DOCUMENT_AUDIT_COLUMNS = ("reflowed", "wrap_width")
 class Sections:
     """The result of sectioning: units, recognised headings and removed furniture.
 
-    ``numbering`` is the audit of part numbers: one row per gap, repeat or number out of
-    order (``doc_id, line, kind, expected, found, detail``; see :func:`split_sections`).
+    ``numbering`` is the audit of part numbers (and Chinese chapter, section, article and item
+    numbers): one row per gap, repeat or number out of order (``doc_id, line, kind, expected,
+    found, detail``; see :func:`split_sections`).
     ``documents`` is the audit of each document: ``doc_id, reflowed, wrap_width`` (whether
     :func:`corpus_tm.load_documents` joined hard-wrapped lines, and the width it found),
-    ``n_units, n_part_headings, n_section_headings, numbering_anomalies, furniture`` (lines
-    removed, by reason) and ``n_furniture``.
+    ``n_units, n_part_headings, n_section_headings, n_articles`` (law articles or numbered
+    items found), ``numbering_anomalies, furniture`` (lines removed, by reason) and
+    ``n_furniture``.
     """
 
     units: pd.DataFrame
@@ -329,10 +416,11 @@ class _Paragraph:
     part: int = 0
     section: int = 0
     role: str = "text"  # text | part heading | section heading
+    article: int = 0
 
     @property
     def text(self) -> str:
-        return " ".join(self.lines)
+        return _join_lines(self.lines) if len(self.lines) > 1 else self.lines[0]
 
 
 @dataclass
@@ -346,9 +434,32 @@ class _Document:
     section_labels: dict[tuple[int, int], str] = field(default_factory=dict)
     closing_part: int | None = None
     anomalies: list[dict] = field(default_factory=list)
+    language: str = "en"
+    part_labels: dict[int, str] = field(default_factory=dict)
+    article_labels: dict[tuple[int, int, int], str] = field(default_factory=dict)
 
 
 _REGEX_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Join wrapped lines (or sentences) with a space, but with none between Chinese text,
+    which is written without spaces (see :func:`corpus_tm.reflow.glue`)."""
+    out = lines[0]
+    for line in lines[1:]:
+        out += glue(out, line) + line
+    return out
+
+
+def _tidy_title(title: str) -> str:
+    """Drop the spaces that space out Chinese titles (``总 则`` -> ``总则``)."""
+    if not _HAN_CHAR.search(title):
+        return title
+    return re.sub(f"(?<=[{_HAN}])\\s+(?=[{_HAN}])", "", title)
+
+
+def _n_han(text: str) -> int:
+    return len(_HAN_CHAR.findall(text))
 
 
 def _regex(pattern: str) -> re.Pattern[str]:
@@ -363,20 +474,62 @@ def _read_number(text: str, numbering: str) -> int | None:
     if text.isdigit():
         return int(text)
     if numbering == "chinese":
-        if text == "十":
-            return 10
-        if text.startswith("十"):
-            return 10 + _CHINESE_DIGITS.get(text[1:], 0)
-        if len(text) == 2 and text.endswith("十"):
-            return _CHINESE_DIGITS.get(text[0], 0) * 10
-        if len(text) == 3 and text[1] == "十":
-            return _CHINESE_DIGITS.get(text[0], 0) * 10 + _CHINESE_DIGITS.get(text[2], 0)
-        return _CHINESE_DIGITS.get(text)
+        return _read_chinese(text)
     if text.lower() in _NUMBER_WORDS:
         return _NUMBER_WORDS[text.lower()]
     if set(text) <= set(_ROMAN):
         return _roman_to_int(text)
     return None
+
+
+def _read_chinese(text: str) -> int | None:
+    """A Chinese numeral (``一`` ... ``十``, ``十一``, ``二十五``, ``一百零二``, ``两千``) or arabic
+    digits as an integer >= 1; ``None`` when ``text`` is not a well-formed numeral."""
+    if text.isdigit():
+        return int(text) or None
+    if not text or any(c not in _CHINESE_DIGITS and c not in _CHINESE_UNITS for c in text):
+        return None
+    total, digit, last_unit, after_zero = 0, None, 10_000, False
+    for char in text:
+        if char in _CHINESE_UNITS:
+            unit = _CHINESE_UNITS[char]
+            if unit >= last_unit or after_zero or (digit is None and unit != 10):
+                return None
+            if digit is None and total:  # "一百十" is not written; "一百一十" is
+                return None
+            total += (1 if digit is None else digit) * unit
+            digit, last_unit = None, unit
+        elif _CHINESE_DIGITS[char] == 0:
+            if digit is not None or not total or after_zero:  # 零 only between a unit and a digit
+                return None
+            after_zero = True
+        else:
+            if digit is not None:  # two digits in a row
+                return None
+            digit, after_zero = _CHINESE_DIGITS[char], False
+    if after_zero:
+        return None
+    if digit is not None:
+        if total and last_unit > 10 and text[-2] != "零":
+            return None  # "一百二" (120 or 102?) is not a legal numeral
+        total += digit
+    return total or None
+
+
+def _to_chinese(value: int) -> str:
+    """``value`` (1 to 9999) as a Chinese numeral: ``10`` -> ``十``, ``102`` -> ``一百零二``."""
+    digits = "零一二三四五六七八九"
+    out, zero = "", False
+    for unit, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        count, value = divmod(value, unit)
+        if count:
+            if zero and out:
+                out += "零"
+            out += ("" if unit == 10 and count == 1 and not out else digits[count]) + name
+            zero = False
+        elif out:
+            zero = True
+    return out
 
 
 _OCR_ROMAN = str.maketrans({"l": "I", "1": "I", "v": "V"})
@@ -495,10 +648,18 @@ def split_sections(
     ----------
     documents : pandas.DataFrame
         As made by :func:`corpus_tm.load_documents`: ``doc_id`` and ``text`` columns, and any
-        metadata columns, which are copied to every unit of the document.
-    unit : {"paragraph", "section", "sentences"}, default "paragraph"
-        Unit size: one unit per paragraph, one per sub-section (its paragraphs joined), or
-        windows of ``window`` consecutive sentences within a sub-section.
+        metadata columns, which are copied to every unit of the document. A ``language``
+        column (codes of registered languages, ``"en"``, ``"zh"``) chooses the sentence and
+        word rules of each document (see :mod:`corpus_tm.language`); without it, or where it
+        is empty, they are English.
+    unit : {"paragraph", "section", "sentences", "article"}, default "paragraph"
+        Unit size: one unit per paragraph, one per sub-section (its paragraphs joined),
+        windows of ``window`` consecutive sentences within a sub-section (and within an
+        article), or one per law article (``第二十五条`` with the paragraphs that follow it) or
+        numbered item (``1.`` in a Chinese policy text); paragraphs outside any article stay
+        units of their own. Every unit carries its article number and label (``article``,
+        ``article_label``: ``25``, ``"第二十五条"``; ``0`` and ``""`` outside articles and for
+        ``unit="section"``).
     window : int, default 5
         Sentences per unit when ``unit="sentences"``.
     rules : SectioningRules, optional
@@ -514,6 +675,9 @@ def split_sections(
 
     Raises
     ------
+    ConfigError
+        When ``unit`` or ``window`` is not valid, or a document's ``language`` is not a
+        registered language.
     InputError
         When no document gives a text unit (every line is a heading, furniture or blank).
 
@@ -530,8 +694,10 @@ def split_sections(
         are in ``Sections.numbering``.
     """
     rules = rules or SectioningRules()
-    if unit not in ("paragraph", "section", "sentences"):
-        raise ConfigError(f"unit must be 'paragraph', 'section' or 'sentences', not {unit!r}.")
+    if unit not in ("paragraph", "section", "sentences", "article"):
+        raise ConfigError(
+            f"unit must be 'paragraph', 'section', 'sentences' or 'article', not {unit!r}."
+        )
     if not isinstance(window, int) or window < 1:
         raise ConfigError(
             f"window must be a positive integer (sentences per unit), not {window!r}."
@@ -554,12 +720,26 @@ def split_sections(
     heading_rows: list[dict] = []
     furniture_rows: list[dict] = []
     numbering_rows: list[dict] = []
+    n_articles: dict[str, int] = {}
     without_headings: list[str] = []
     without_units: list[str] = []
     show = len(documents) >= PROGRESS_MIN_DOCUMENTS if progress is None else bool(progress)
     records = documents.to_dict("records")
-    for record in tqdm(records, desc="sections", unit="doc", disable=not show):
-        parsed = _parse_document(str(record["doc_id"]), record["text"], rules)
+    languages = [_language_code(record) for record in records]
+    for code in dict.fromkeys(languages):
+        try:
+            get_language(code)
+        except ConfigError as exc:
+            first = next(r for r, c in zip(records, languages, strict=True) if c == code)
+            raise ConfigError(f"Document {first['doc_id']!r}, column 'language': {exc}") from None
+    for record, code in tqdm(
+        zip(records, languages, strict=True),
+        total=len(records),
+        desc="sections",
+        unit="doc",
+        disable=not show,
+    ):
+        parsed = _parse_document(str(record["doc_id"]), record["text"], rules, code)
         rows = _units(parsed, unit=unit, window=window)
         if not rows:
             without_units.append(str(record.get("source", parsed.doc_id)))
@@ -568,6 +748,7 @@ def split_sections(
         metadata = {c: record[c] for c in metadata_columns}
         unit_rows.extend({**row, **metadata} for row in rows)
         heading_rows.extend(parsed.headings)
+        n_articles[parsed.doc_id] = len(parsed.article_labels)
         furniture_rows.extend(parsed.furniture)
         numbering_rows.extend(parsed.anomalies)
     if numbering_rows:
@@ -600,6 +781,7 @@ def split_sections(
             "part": "int64",
             "section": "int64",
             "paragraph": "int64",
+            "article": "int64",
             "line": "int64",
             "n_tokens": "int64",
         }
@@ -617,7 +799,9 @@ def split_sections(
         headings=headings,
         furniture=furniture,
         numbering=numbering,
-        documents=_document_audit(documents, audit_columns, units, headings, furniture, numbering),
+        documents=_document_audit(
+            documents, audit_columns, units, headings, furniture, numbering, n_articles
+        ),
     )
 
 
@@ -628,6 +812,7 @@ def _document_audit(
     headings: pd.DataFrame,
     furniture: pd.DataFrame,
     numbering: pd.DataFrame,
+    n_articles: dict[str, int],
 ) -> pd.DataFrame:
     """One row per document: what the sectioning found and changed."""
     table = documents[["doc_id", *audit_columns]].copy()
@@ -639,6 +824,7 @@ def _document_audit(
     for level in ("part", "section"):
         found = headings[headings["level"] == level].groupby("doc_id").size()
         table[f"n_{level}_headings"] = table["doc_id"].map(found).fillna(0).astype(int)
+    table["n_articles"] = table["doc_id"].map(n_articles).fillna(0).astype(int)
     table["numbering_anomalies"] = (
         table["doc_id"].map(numbering.groupby("doc_id").size()).fillna(0).astype(int)
     )
@@ -658,16 +844,19 @@ def _report_numbering(rows: list[dict], *, strict: bool) -> None:
     """One warning (or, with ``strict``, one error) for every numbering anomaly found."""
     described = [f"{r['doc_id']} line {r['line']}: {r['kind']} ({r['detail']})" for r in rows]
     documents = list(dict.fromkeys(r["doc_id"] for r in rows))
+    parts_only = all(r["level"] == "part" for r in rows)
     if strict:
         raise InputError(
-            "Part numbering is not continuous (SectioningRules(strict=True)): "
+            f"{'Part numbering' if parts_only else 'Numbering'} is not continuous "
+            "(SectioningRules(strict=True)): "
             + "; ".join(described)
             + ". Check these headings in the files, or pass strict=False to keep the parts "
             "found and get a warning."
         )
     shown = "; ".join(described[:5]) + (" ..." if len(described) > 5 else "")
     warnings.warn(
-        f"{len(rows)} part-numbering anomal{'y' if len(rows) == 1 else 'ies'} in "
+        f"{len(rows)} {'part-' if parts_only else ''}numbering "
+        f"anomal{'y' if len(rows) == 1 else 'ies'} in "
         f"{len(documents)} document{'' if len(documents) == 1 else 's'} "
         f"({', '.join(documents[:5])}{' ...' if len(documents) > 5 else ''}): {shown}. "
         "Gaps keep the parts found; repeated and out-of-order numbers are not parts. See "
@@ -689,6 +878,8 @@ _UNIT_COLUMNS = [
     "section",
     "section_title",
     "label",
+    "article",
+    "article_label",
     "paragraph",
     "section_kind",
     "line",
@@ -740,8 +931,17 @@ def read_corpus(
     return split_sections(documents, unit=unit, window=window, rules=rules, progress=progress).units
 
 
-def _parse_document(doc_id: str, text: str, rules: SectioningRules) -> _Document:
-    document = _Document(doc_id)
+def _language_code(record: dict) -> str:
+    code = record.get("language")
+    if code is None or (isinstance(code, float) and code != code) or code == "":
+        return "en"
+    return str(code)
+
+
+def _parse_document(
+    doc_id: str, text: str, rules: SectioningRules, language: str = "en"
+) -> _Document:
+    document = _Document(doc_id, language=language)
     lines = text.split("\n")
     reasons = line_furniture(lines, rules.line_rules)
     for number, (line, reason) in enumerate(zip(lines, reasons, strict=True), start=1):
@@ -763,6 +963,8 @@ def _parse_document(doc_id: str, text: str, rules: SectioningRules) -> _Document
     document.furniture.sort(key=lambda row: row["line"])
     _assign_parts(document, rules)
     _assign_sections(document, rules)
+    if rules.articles:
+        _assign_articles(document, rules)
     if rules.closing:
         _apply_closing_rule(document)
     document.headings.sort(key=lambda h: h["line"])
@@ -807,6 +1009,12 @@ def _is_heading_like(line: str, rules: SectioningRules) -> bool:
 
 
 def _heading_shape(title: str, rules: SectioningRules) -> bool:
+    if _HAN_CHAR.search(title):  # Chinese: no sentence mark, at most max_heading_chars
+        return (
+            _ZH_TITLE_BREAK.search(title) is None
+            and _n_han(title) <= rules.max_heading_chars
+            and len(title.split()) <= rules.max_heading_words
+        )
     n_words = len(title.split())
     if n_words == 0 or n_words > rules.max_heading_words:
         return False
@@ -817,6 +1025,9 @@ def _heading_shape(title: str, rules: SectioningRules) -> bool:
     if title.endswith("...") or title.endswith("…"):
         return True
     return _SENTENCE_END.search(title) is None and any(c.isalpha() for c in title)
+
+
+_ZH_TITLE_BREAK = re.compile(r"[。！？；，!?;,]|[.:]$")
 
 
 def _paragraphs(
@@ -845,6 +1056,8 @@ def _continues(previous: str, line: str, gap: bool, rules: SectioningRules) -> b
     """Whether ``line`` continues the paragraph whose last line is ``previous``."""
     if _SENTENCE_END.search(previous) or previous.endswith(":"):
         return False
+    if _ZH_CLAUSE_END.search(previous) or _ZH_PARAGRAPH_START.match(line):
+        return False
     if _is_heading_like(previous, rules) or _is_heading_like(line, rules):
         return False
     if _ordinal_index(line, rules) is not None:
@@ -852,7 +1065,8 @@ def _continues(previous: str, line: str, gap: bool, rules: SectioningRules) -> b
     starts_lower = line[0].islower()
     if gap:  # across a page break only when the sentence visibly goes on
         return starts_lower
-    return starts_lower or len(previous) >= 80
+    # a Chinese character is two columns wide: a line wrapped at 40 of them is full
+    return starts_lower or line_width(previous) >= 80
 
 
 # Words that may sit inside a title in lower case; any other lower-case word starts a sentence.
@@ -983,7 +1197,7 @@ def _part_candidates(document: _Document, rules: SectioningRules) -> list[tuple]
         ]
         styles.append((pattern.name, *_rising(found)))
     if rules.markdown:
-        styles.extend((name, found, []) for name, found in _markdown_candidates(document))
+        styles.extend(_markdown_candidates(document))
     return styles
 
 
@@ -1070,7 +1284,14 @@ def _plain(title: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
 
 
-def _markdown_candidates(document: _Document) -> list[tuple[str, list[tuple[int, int, str]]]]:
+def _markdown_candidates(document: _Document) -> list[tuple]:
+    """The top Markdown heading level as a part style: ``(name, headings, anomalies)``.
+
+    Headings are ``(index, number, title)``, numbered in order; Chinese chapter headings
+    (``## 第一章 总 则``) and Chinese numbered parts (``## 一、总体要求``) keep their own
+    number (audited, see :func:`_sequence`), their title is the text after it (``总则``) and
+    the style is named ``markdown ## 第一章`` or ``markdown ## 一、``.
+    """
     by_level: dict[int, list[tuple[int, str]]] = {}
     for index, paragraph in enumerate(document.paragraphs):
         matched = re.match(r"^(#{1,6})\s+(\S.*?)\s*#*$", paragraph.text)
@@ -1082,20 +1303,68 @@ def _markdown_candidates(document: _Document) -> list[tuple[str, list[tuple[int,
     top = levels[0]
     if len(by_level[top]) == 1 and len(levels) > 1:  # a lone "# Title" is the title block
         top = levels[1]
+    for pattern, name in ((_ZH_CHAPTER, "第一章"), (_ZH_LIST_PART, "一、")):
+        found = [pattern.match(title) for _, title in by_level[top]]
+        numbered = [
+            (index, _read_chinese(m["number"]), _tidy_title(m["title"].strip()))
+            for (index, _), m in zip(by_level[top], found, strict=True)
+            if m is not None
+        ]
+        if len(numbered) == len(found) and all(number for _, number, _ in numbered):
+            accepted, anomalies = _sequence(
+                [(index, number or 0) for index, number, _ in numbered]
+            )
+            titles = {index: title for index, _, title in numbered}
+            headings = [(index, number, titles[index]) for index, number in accepted]
+            return [(f"markdown {'#' * top} {name}", headings, anomalies)]
     headings = [
         (index, number, title) for number, (index, title) in enumerate(by_level[top], start=1)
     ]
-    return [(f"markdown {'#' * top}", headings)]
+    return [(f"markdown {'#' * top}", headings, [])]
+
+
+def _sequence(items: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], list[dict]]:
+    """Numbered headings or articles ``(index, number)`` in text order: which stand, and the
+    numbering anomalies.
+
+    The first stands whatever its number (a first number above 1 is a ``gap``); then a higher
+    number stands (a ``gap`` when it skips numbers), a repeated (``repeat``) or lower one
+    (``out_of_order``) does not. Anomalies are dicts with ``kind``, ``index``, ``expected`` and
+    ``found``.
+    """
+    accepted: list[tuple[int, int]] = []
+    anomalies: list[dict] = []
+    for index, number in items:
+        last = accepted[-1][1] if accepted else 0
+        kind = None
+        if number > last:
+            accepted.append((index, number))
+            if number > last + 1:
+                kind = "gap"
+        else:
+            kind = "repeat" if number == last else "out_of_order"
+        if kind:
+            anomalies.append({"kind": kind, "index": index, "expected": last + 1, "found": number})
+    return accepted, anomalies
 
 
 def _assign_parts(document: _Document, rules: SectioningRules) -> None:
     styles = [s for s in _part_candidates(document, rules) if len(s[1]) >= rules.min_parts]
     if not styles:
         return
-    style, headings, anomalies = max(styles, key=lambda s: len(s[1]))  # first of ties
+    chinese = {p.name for p in rules.part_patterns if p.numbering == "chinese"}
+    chinese_styles = [s for s in styles if s[0] in chinese or s[0].endswith(("第一章", "一、"))]
+    # Chinese part numbers (一、, 第一章) outrank arabic ones, which number items under them
+    style, headings, anomalies = max(chinese_styles or styles, key=lambda s: len(s[1]))
     if style.startswith("markdown"):
         starts = {index: (number, title) for index, number, title in headings}
         heading_paragraphs = {id(document.paragraphs[i]): v for i, v in starts.items()}
+        lines = [p.line for p in document.paragraphs]
+        for anomaly in anomalies:
+            anomaly["line"] = lines[anomaly.pop("index")]
+        level = "chapter" if style.endswith("第一章") else "part"
+        shown = "一、" if style.endswith("一、") else style
+        document.anomalies.extend(_anomaly_rows(document.doc_id, anomalies, shown, level=level))
     else:
         echoes = {a["index"] for a in anomalies if a["kind"] == "echo"}
         for index in sorted(echoes):  # a chapter title repeated at the top of its pages
@@ -1113,7 +1382,12 @@ def _assign_parts(document: _Document, rules: SectioningRules) -> None:
         for anomaly in anomalies:
             anomaly["line"] = lines[anomaly.pop("index")]
         document.anomalies.extend(
-            _anomaly_rows(document.doc_id, [a for a in anomalies if a["kind"] != "echo"], style)
+            _anomaly_rows(
+                document.doc_id,
+                [a for a in anomalies if a["kind"] != "echo"],
+                style,
+                level="chapter" if style == "第一章" else "part",
+            )
         )
         document.paragraphs = [p for i, p in enumerate(document.paragraphs) if i not in echoes]
         shift = {
@@ -1127,6 +1401,10 @@ def _assign_parts(document: _Document, rules: SectioningRules) -> None:
             part, title = heading_paragraphs[id(paragraph)]
             paragraph.role = "part heading"
             document.part_titles[part] = title
+            if style == "第一章" or style.endswith("第一章"):
+                document.part_labels[part] = f"第{_to_chinese(part)}章"
+            elif style.endswith("一、"):
+                document.part_labels[part] = f"{_to_chinese(part)}、"
             document.headings.append(
                 {
                     "doc_id": document.doc_id,
@@ -1197,26 +1475,52 @@ def _drop_prefix(paragraph: _Paragraph, prefix: str) -> None:
             paragraph.line += 1
 
 
-def _anomaly_rows(doc_id: str, anomalies: list[dict], style: str) -> list[dict]:
+_SHOW_NUMBER: dict[str, Callable[[int], str]] = {
+    "chapter": lambda n: f"第{_to_chinese(n)}章",
+    "section": lambda n: f"第{_to_chinese(n)}节",
+    "article": lambda n: f"第{_to_chinese(n)}条",
+    "sub-section": lambda n: f"({_to_chinese(n)})",
+    "item": lambda n: f"{n}.",
+}
+
+
+def _anomaly_rows(
+    doc_id: str, anomalies: list[dict], style: str, level: str = "part", where: str = ""
+) -> list[dict]:
+    """Rows of the numbering audit; ``level`` names what is numbered (``part``, ``chapter``,
+    ``section``, ``sub-section``, ``article``, ``item``) and ``where`` the part it is in."""
+    if style == "I.":
+        show: Callable[[int], str] = _int_to_roman
+    elif style == "一、":
+        show = _to_chinese
+    else:
+        show = _SHOW_NUMBER.get(level, str)
+    heading = "heading" if level in ("part", "chapter", "section", "sub-section") else level
     rows = []
     for a in anomalies:
-        show = _int_to_roman if style == "I." else str
         if a["kind"] == "gap":
             missing = range(a["expected"], a["found"])
-            detail = (
-                f"{'parts' if len(missing) > 1 else 'part'} "
-                f"{', '.join(show(n) for n in missing)} not found: "
+            after = (
                 f"{show(a['expected'] - 1)} is followed by {show(a['found'])}"
+                if a["expected"] > 1
+                else f"the first is {show(a['found'])}"
+            )
+            detail = (
+                f"{level + 's' if len(missing) > 1 else level} "
+                f"{', '.join(show(n) for n in missing)} not found{where}: {after}"
             )
         elif a["kind"] == "repeat":
-            detail = f"a second heading numbered {show(a['found'])}; dropped"
+            detail = f"a second {heading} numbered {show(a['found'])}{where}; dropped"
         else:
-            detail = f"heading numbered {show(a['found'])} after {show(a['expected'] - 1)}; dropped"
+            detail = (
+                f"{heading} numbered {show(a['found'])} after {show(a['expected'] - 1)}{where}; "
+                "dropped"
+            )
         rows.append(
             {
                 "doc_id": doc_id,
                 "line": a["line"],
-                "level": "part",
+                "level": level,
                 "kind": a["kind"],
                 "expected": a["expected"],
                 "found": a["found"],
@@ -1227,11 +1531,46 @@ def _anomaly_rows(doc_id: str, anomalies: list[dict], style: str) -> list[dict]:
 
 
 def _assign_markdown_sections(document: _Document, part_level: int) -> None:
+    """Markdown headings one level below the parts are sub-sections, numbered in order within
+    their part; Chinese ones (``### 第一节 一般规定``) keep their number (audited) and their
+    title is the text after it."""
     counters: dict[int, int] = {}
     section_by_part: dict[int, int] = {}
     for paragraph in document.paragraphs:
         matched = re.match(r"^(#{1,6})\s+(\S.*?)\s*#*$", paragraph.text)
-        if matched and paragraph.role == "text" and len(matched.group(1)) == part_level + 1:
+        chinese = _ZH_SECTION.match(matched.group(2)) if matched else None
+        number = _read_chinese(chinese["number"]) if chinese else None
+        if chinese and number and paragraph.role == "text" and (
+            len(matched.group(1)) == part_level + 1  # type: ignore[union-attr]
+        ):
+            last = section_by_part.get(paragraph.part, 0)
+            if number <= last or number > last + 1:
+                _add_anomaly(document, paragraph, "section", last + 1, number)
+            if number > last:
+                title = _tidy_title(chinese["title"].strip())
+                marker = f"第{chinese['number']}节"
+                paragraph.role = "section heading"
+                document.section_titles[(paragraph.part, number)] = title
+                document.section_labels[(paragraph.part, number)] = _shorten(
+                    f"{marker} {title}".strip(), 24
+                )
+                document.headings.append(
+                    {
+                        "doc_id": document.doc_id,
+                        "line": paragraph.line,
+                        "level": "section",
+                        "number": number,
+                        "title": title,
+                        "style": "markdown " + "#" * (part_level + 1) + " 第一节",
+                    }
+                )
+                section_by_part[paragraph.part] = number
+        if (
+            matched
+            and not chinese
+            and paragraph.role == "text"
+            and len(matched.group(1)) == part_level + 1
+        ):
             counters[paragraph.part] = counters.get(paragraph.part, 0) + 1
             number = counters[paragraph.part]
             title = matched.group(2)
@@ -1267,6 +1606,17 @@ def _assign_markdown_sections(document: _Document, part_level: int) -> None:
             paragraph.section = section_by_part.get(paragraph.part, 0)
 
 
+def _add_anomaly(
+    document: _Document, paragraph: _Paragraph, level: str, expected: int, found: int
+) -> None:
+    """Audit one numbering anomaly of the sub-sections of a part (``level``), in the part of
+    ``paragraph``."""
+    kind = "gap" if found > expected else "repeat" if found == expected - 1 else "out_of_order"
+    where = f" in {_group_name(document, paragraph.part, 0)}"
+    anomaly = {"kind": kind, "line": paragraph.line, "expected": expected, "found": found}
+    document.anomalies.extend(_anomaly_rows(document.doc_id, [anomaly], "", level, where))
+
+
 def _ordinal_index(text: str, rules: SectioningRules) -> int | None:
     for index, word in enumerate(rules.ordinals, start=1):
         if text.startswith(word):
@@ -1286,12 +1636,21 @@ def _assign_sections(document: _Document, rules: SectioningRules) -> None:
         if paragraph.role == "text":
             by_part.setdefault(paragraph.part, []).append(index)
     inserts: dict[int, _Paragraph] = {}  # run-on letter headings split from their text
+    law = len(_article_markers(document)) >= rules.min_parts  # whether articles are numbered
     for part, indices in by_part.items():
+        if _assign_chinese_sections(document, part, indices, rules, law=law):
+            continue
         if _assign_letter_sections(document, part, indices, rules, inserts):
             continue
         starts: list[tuple[int, int]] = []
+        words: dict[int, str] = {}
         for index in indices:
-            ordinal = _ordinal_index(document.paragraphs[index].text, rules)
+            text = document.paragraphs[index].text
+            ordinal = _ordinal_index(text, rules)
+            if ordinal is None and not law:
+                ordinal, word = _chinese_ordinal(text, len(starts) + 1)
+                if ordinal == len(starts) + 1:
+                    words[ordinal] = word
             if ordinal == len(starts) + 1:
                 starts.append((index, ordinal))
         if len(starts) < rules.min_sections:
@@ -1304,13 +1663,20 @@ def _assign_sections(document: _Document, rules: SectioningRules) -> None:
             paragraph = document.paragraphs[index]
             if index in start_of:
                 section = start_of[index]
-                sentences = split_sentences(paragraph.text)
+                sentences = split_sentences(paragraph.text, document.language)
                 title = sentences[0].rstrip(".")
-                own_line = len(sentences) == 1 and len(title.split()) <= rules.max_heading_words
+                if _HAN_CHAR.search(title):
+                    title = title.rstrip("。")
+                    short = _n_han(title) <= rules.max_heading_chars
+                else:
+                    short = len(title.split()) <= rules.max_heading_words
+                own_line = len(sentences) == 1 and short
                 if own_line:
                     paragraph.role = "section heading"
                 document.section_titles[(part, section)] = title
-                document.section_labels[(part, section)] = rules.ordinals[section - 1]
+                document.section_labels[(part, section)] = (
+                    words.get(section) or rules.ordinals[section - 1]
+                )
                 document.headings.append(
                     {
                         "doc_id": document.doc_id,
@@ -1325,6 +1691,158 @@ def _assign_sections(document: _Document, rules: SectioningRules) -> None:
     for index in sorted(inserts, reverse=True):
         document.paragraphs.insert(index, inserts[index])
     document.headings.sort(key=lambda h: h["line"])
+
+
+def _chinese_ordinal(text: str, following: int) -> tuple[int | None, str]:
+    """The number of a Chinese lead word (``第一，`` -> 1, ``其次，`` -> 2; ``最后，`` is the
+    ``following`` number) and the word; ``(None, "")`` for other text."""
+    matched = _ZH_ORDINAL.match(text)
+    if matched is None:
+        return None, ""
+    if matched["number"]:
+        return _read_chinese(matched["number"]), f"第{matched['number']}"
+    word = matched["word"]
+    if word == "最后":
+        return (following if following > 2 else None), word
+    return _ZH_ORDINAL_WORDS[word], word
+
+
+def _assign_chinese_sections(
+    document: _Document, part: int, indices: list[int], rules: SectioningRules, *, law: bool
+) -> bool:
+    """Chinese sub-sections of one part: ``第一节 ...`` lines, or (not in a law, where they are
+    the items of an article) ``（一）`` headings, on their own line or as the lead sentence of
+    their paragraph, which then stays a unit. Numbers are read and audited; ``False`` when the
+    part has fewer than ``min_sections`` of them."""
+    paragraphs = document.paragraphs
+    found: list[tuple[int, int, str, str, bool]] = []  # index, number, title, label, own line
+    level = "section"
+    for index in indices:
+        paragraph = paragraphs[index]
+        matched = _ZH_SECTION.match(paragraph.lines[0])
+        if matched is None or len(paragraph.lines) > 1:
+            continue
+        title = _tidy_title(matched["title"].strip())
+        number = _read_chinese(matched["number"])
+        if number and title and _heading_shape(title, rules):
+            found.append((index, number, title, f"第{matched['number']}节 {title}", True))
+    if not found and not law:
+        level = "sub-section"
+        for index in indices:
+            paragraph = paragraphs[index]
+            matched = _ZH_SUBSECTION.match(paragraph.text)
+            number = _read_chinese(matched["number"]) if matched else None
+            if matched is None or number is None:
+                continue
+            rest = matched["rest"]
+            sentences = split_sentences(rest, document.language)
+            title = sentences[0].rstrip("。.") if sentences else ""
+            if not title or not _heading_shape(title, rules):
+                continue
+            own = len(sentences) == 1
+            found.append((index, number, title, f"({matched['number']}){title}", own))
+        # sub-sections start at (一); a one-sentence item followed straight away by the next
+        # item is a list in the text ("(八)其他职权。" after "(七)..."), not a structure
+        first = next((k for k, f in enumerate(found) if f[1] == 1), len(found))
+        found = found[first:]
+        position = {index: k for k, index in enumerate(indices)}
+        for (index, _, _, _, own), (following, *_) in itertools.pairwise(found):
+            if own and position[following] == position[index] + 1:
+                return False
+    # a 第一节 line is a heading even alone (its sibling may be missing: the audit says so)
+    if len(found) < (1 if level == "section" else rules.min_sections):
+        return False
+    accepted, anomalies = _sequence([(index, number) for index, number, *_ in found])
+    for anomaly in anomalies:
+        anomaly["line"] = paragraphs[anomaly.pop("index")].line
+    where = f" in {_group_name(document, part, 0)}"
+    document.anomalies.extend(_anomaly_rows(document.doc_id, anomalies, "", level, where))
+    start_of = {index: number for index, number in accepted}
+    details = {index: (title, label, own) for index, _, title, label, own in found}
+    section = 0
+    for index in indices:
+        paragraph = paragraphs[index]
+        if index in start_of:
+            section = start_of[index]
+            title, label, own = details[index]
+            if own:
+                paragraph.role = "section heading"
+            document.section_titles[(part, section)] = title
+            document.section_labels[(part, section)] = _shorten(label, 20)
+            document.headings.append(
+                {
+                    "doc_id": document.doc_id,
+                    "line": paragraph.line,
+                    "level": "section",
+                    "number": section,
+                    "title": title,
+                    "style": ("第一节" if level == "section" else "(一)")
+                    + (" line" if own else " sentence"),
+                }
+            )
+        paragraph.section = section
+    return True
+
+
+def _article_markers(document: _Document) -> list[tuple[int, int, str]]:
+    """Paragraphs that open a law article: ``(index, number, marker)`` (``第二十五条``)."""
+    markers = []
+    for index, paragraph in enumerate(document.paragraphs):
+        if paragraph.role != "text":
+            continue
+        matched = _ZH_ARTICLE.match(paragraph.lines[0])
+        number = _read_chinese(matched["number"]) if matched else None
+        if matched and number:
+            markers.append((index, number, matched.group(0).strip()))
+    return markers
+
+
+def _assign_articles(document: _Document, rules: SectioningRules) -> None:
+    """Number the text paragraphs by the law article (``第二十五条``) they belong to, or, in a
+    document without articles, by the numbered item (``1.`` opening a Chinese paragraph) of
+    their sub-section. An article or item runs to the next one or the next heading; numbers
+    are audited (articles through the whole document, items within each sub-section)."""
+    paragraphs = document.paragraphs
+    markers = _article_markers(document)
+    if len(markers) >= rules.min_parts:
+        groups = [(markers, "article", "")]
+    else:
+        by_group: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
+        for index, paragraph in enumerate(paragraphs):
+            matched = _ZH_ITEM.match(paragraph.lines[0]) if paragraph.role == "text" else None
+            if matched:
+                key = (paragraph.part, paragraph.section)
+                by_group.setdefault(key, []).append(
+                    (index, int(matched["number"]), matched["number"] + ".")
+                )
+        groups = [
+            (found, "item", f" in {_group_name(document, *key)}")
+            for key, found in by_group.items()
+            if len(found) >= rules.min_sections
+        ]
+    starts: dict[int, tuple[int, str]] = {}
+    for found, level, where in groups:
+        accepted, anomalies = _sequence([(index, number) for index, number, _ in found])
+        for anomaly in anomalies:
+            anomaly["line"] = paragraphs[anomaly.pop("index")].line
+        document.anomalies.extend(_anomaly_rows(document.doc_id, anomalies, "", level, where))
+        marker_of = {index: marker for index, _, marker in found}
+        starts.update({index: (number, marker_of[index]) for index, number in accepted})
+    article, group = 0, (0, 0)
+    for index, paragraph in enumerate(paragraphs):
+        if paragraph.role != "text" or (paragraph.part, paragraph.section) != group:
+            article, group = 0, (paragraph.part, paragraph.section)
+        if paragraph.role != "text":
+            continue
+        if index in starts:
+            article, marker = starts[index]
+            document.article_labels[(paragraph.part, paragraph.section, article)] = marker
+        paragraph.article = article
+
+
+def _group_name(document: _Document, part: int, section: int) -> str:
+    name = document.part_labels.get(part, f"part {part}") if part else "the preamble"
+    return f"{name}, section {section}" if section else name
 
 
 def _assign_letter_sections(
@@ -1389,13 +1907,14 @@ def _balanced(document: _Document, indices: list[int], starts: list[int]) -> boo
     ordinal paragraph is followed straight away by the next ordinal (``First, to be humble.
     Second, to listen.``).
     """
-    words = {i: count_words(document.paragraphs[i].text) for i in indices}
+    language = get_language(document.language)
+    words = {i: language.count_words(document.paragraphs[i].text) for i in indices}
     position = {index: k for k, index in enumerate(indices)}
     bounds = [position[s] for s in starts] + [len(indices)]
     sizes = [sum(words[indices[k]] for k in range(a, b)) for a, b in itertools.pairwise(bounds)]
     intro = sum(words[indices[k]] for k in range(bounds[0]))
     for a, b in itertools.pairwise(bounds[:-1]):  # "Second, x." straight after "First, y."
-        if b == a + 1 and len(split_sentences(document.paragraphs[indices[a]].text)) == 1:
+        if b == a + 1 and len(language.split_sentences(document.paragraphs[indices[a]].text)) == 1:
             return False
     return (
         intro <= 2 * sum(sizes) / len(sizes)
@@ -1418,6 +1937,7 @@ def _apply_closing_rule(document: _Document) -> None:
 
 
 def _units(document: _Document, *, unit: UnitSize, window: int) -> list[dict]:
+    language = get_language(document.language)
     has_headings = bool(document.headings)
     parts_with_sections = {p for p, _ in document.section_titles}
     rows: list[dict] = []
@@ -1436,7 +1956,7 @@ def _units(document: _Document, *, unit: UnitSize, window: int) -> list[dict]:
             label = part_label if section == 0 else _ordinal_label(document, part, section)
         else:
             part_title = document.part_titles[part]
-            part_label = f"Part {part}"
+            part_label = document.part_labels.get(part, f"Part {part}")
             if section:
                 kind, label = (
                     "section",
@@ -1455,6 +1975,10 @@ def _units(document: _Document, *, unit: UnitSize, window: int) -> list[dict]:
                 "section": section,
                 "section_title": document.section_titles.get((part, section), ""),
                 "label": label,
+                "article": paragraph.article,
+                "article_label": document.article_labels.get(
+                    (part, section, paragraph.article), ""
+                ),
                 "section_kind": kind,
                 "line": paragraph.line,
                 "text": paragraph.text,
@@ -1462,8 +1986,12 @@ def _units(document: _Document, *, unit: UnitSize, window: int) -> list[dict]:
         )
     if unit == "section":
         rows = _merge_sections(rows)
+        for row in rows:  # a section runs over several articles
+            row["article"], row["article_label"] = 0, ""
     elif unit == "sentences":
-        rows = _sentence_windows(rows, window)
+        rows = _sentence_windows(rows, window, language)
+    elif unit == "article":
+        rows = _merge_articles(rows)
     paragraph_counter: dict[tuple[int, int], int] = {}
     width = max(4, len(str(len(rows))))
     for number, row in enumerate(rows, start=1):
@@ -1471,7 +1999,7 @@ def _units(document: _Document, *, unit: UnitSize, window: int) -> list[dict]:
         paragraph_counter[key] = paragraph_counter.get(key, 0) + 1
         row["paragraph"] = paragraph_counter[key]
         row["unit_id"] = f"{document.doc_id}/{number:0{width}d}"
-        row["n_tokens"] = count_words(row["text"])
+        row["n_tokens"] = language.count_words(row["text"])
     return rows
 
 
@@ -1484,23 +2012,41 @@ def _shorten(text: str, width: int) -> str:
 
 
 def _merge_sections(rows: list[dict]) -> list[dict]:
+    """One row per sub-section, its paragraphs joined with a blank line."""
+    return _merge_rows(rows, lambda row: (row["part"], row["section"]))
+
+
+def _merge_articles(rows: list[dict]) -> list[dict]:
+    """One row per article or numbered item; paragraphs outside any stay rows of their own."""
+    return _merge_rows(
+        rows, lambda row: (row["part"], row["section"], row["article"]) if row["article"] else None
+    )
+
+
+def _merge_rows(rows: list[dict], key: Callable[[dict], object]) -> list[dict]:
+    """Join consecutive rows with the same ``key`` (never rows whose key is ``None``)."""
     merged: list[dict] = []
+    last: object = None
     for row in rows:
-        if merged and (merged[-1]["part"], merged[-1]["section"]) == (row["part"], row["section"]):
+        current = key(row)
+        if merged and current is not None and current == last:
             merged[-1]["text"] += "\n\n" + row["text"]
         else:
             merged.append(dict(row))
+        last = current
     return merged
 
 
-def _sentence_windows(rows: list[dict], window: int) -> list[dict]:
+def _sentence_windows(rows: list[dict], window: int, language: Language) -> list[dict]:
     windows: list[dict] = []
-    for section in _merge_sections(rows):
+    for section in _merge_rows(rows, lambda r: (r["part"], r["section"], r["article"])):
         sentences = [
-            s for paragraph in section["text"].split("\n\n") for s in split_sentences(paragraph)
+            s
+            for paragraph in section["text"].split("\n\n")
+            for s in language.split_sentences(paragraph)
         ]
         for start in range(0, len(sentences), window):
-            windows.append({**section, "text": " ".join(sentences[start : start + window])})
+            windows.append({**section, "text": _join_lines(sentences[start : start + window])})
     return windows
 
 

@@ -3,7 +3,8 @@
 In: a TOML lexicon file (or the default one shipped in ``corpus_tm/data/domains.toml``) and,
 for the coverage report, a :class:`~corpus_tm.corpus.Corpus` or a unit table.
 Out: a :class:`Lexicon` (frozen: domains with a label, the year each entered the official
-list, seed terms and exclusion phrases in the lexicon's language) and tidy coverage tables.
+list, seed terms and exclusion phrases in the lexicon's language, and the same domains' labels,
+terms and exclusions in other languages) and tidy coverage tables.
 
 A lexicon file looks like this::
 
@@ -25,9 +26,37 @@ Domain ids are lower-case identifiers (``science_technology``); ``other`` is res
 what no domain claims. Every domain needs at least one term and no term may belong to two
 domains; unknown keys are errors, so a typo cannot silently drop a setting.
 
+Terms in other languages
+------------------------
+A domain may give its label, terms and exclusions in another language in a sub-table named
+by the language code (the default lexicon has Chinese for every domain)::
+
+    [domains.biological.zh]
+    label = "生物安全"            # optional, defaults to the domain's own label
+    terms = ["生物安全", "传染病", "疫情", "病原微生物"]
+    exclude = []                  # optional, same meaning as the domain's own
+
+The sub-table has only these three keys (others are errors naming the file, the domain and
+the language); a sub-table needs terms; no term of a language may belong to two domains and
+every exclusion must contain a term of its domain, as for the lexicon's own language. These
+checks use the language's rules when it is registered (:mod:`corpus_tm.language`); when it
+is not, loading compares the terms as written and :meth:`Lexicon.for_language` makes the full
+checks once the language is there. :attr:`Lexicon.languages` lists the languages with terms
+and :meth:`Lexicon.for_language` gives the lexicon in one of them: the same domain ids (so
+domain-share tables of all languages have the same columns), that language's labels, terms
+and exclusions. The view in the lexicon's own language is the lexicon as it was without the
+sub-tables, so adding a language changes no result in the others. Text is matched with the
+terms of its own language: :func:`corpus_tm.dictionary_shares` and the topic-to-domain
+attribution read each unit's language from the unit table's ``language`` column
+(:func:`unit_languages`; without it every unit is in the lexicon's language), and a
+corpus vocabulary is matched with the terms of every language of the corpus
+(:func:`corpus_languages`, :meth:`Lexicon.match_vocabulary`).
+
 How terms are matched
 ---------------------
-The rules are those of the lexicon's ``language`` (:mod:`corpus_tm.language`); for English:
+The rules are those of the lexicon's ``language`` (:mod:`corpus_tm.language`; for Chinese
+the segmenter of ``get_language("zh").match_pieces`` cuts terms and text alike, and a term
+matches where its words follow each other); for English:
 text is lower-cased, possessive ``'s`` is dropped and the text is cut into word pieces (runs
 of letters or digits: ``covid-19`` gives ``covid 19``); each piece is lemmatised with
 simplemma (pieces of three letters or fewer are kept as they are, because simplemma maps

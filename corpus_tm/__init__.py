@@ -119,6 +119,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "plot_method_comparison",
         "plot_section_heatmap",
         "plot_top_terms",
+        "use_cjk_fallback",
     ),
     "study": ("Study", "load_study"),
     "pipeline": ("StudyResults", "run_study"),

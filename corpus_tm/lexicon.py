@@ -38,11 +38,12 @@ by the language code (the default lexicon has Chinese for every domain)::
 
 The sub-table has only these three keys (others are errors naming the file, the domain and
 the language); a sub-table needs terms; no term of a language may belong to two domains and
-every exclusion must contain a term of its domain, as for the lexicon's own language. These
-checks use the language's rules when it is registered (:mod:`corpus_tm.language`); when it
-is not, loading compares the terms as written and :meth:`Lexicon.for_language` makes the full
-checks once the language is there. :attr:`Lexicon.languages` lists the languages with terms
-and :meth:`Lexicon.for_language` gives the lexicon in one of them: the same domain ids (so
+every exclusion must contain a term of its domain and be longer, as for the lexicon's own
+language. Terms and exclusions are compared as written (an exclusion contains the term's
+characters); terms are also compared by the language's pieces when the language is
+registered (:mod:`corpus_tm.language`), else by :meth:`Lexicon.for_language` once it is.
+:attr:`Lexicon.languages` lists the languages with terms and :meth:`Lexicon.for_language`
+gives the lexicon in one of them: the same domain ids (so
 domain-share tables of all languages have the same columns), that language's labels, terms
 and exclusions. The view in the lexicon's own language is the lexicon as it was without the
 sub-tables, so adding a language changes no result in the others. Text is matched with the
@@ -369,9 +370,10 @@ class Lexicon:
         ------
         ConfigError
             If the lexicon has no terms in ``code`` (the message lists the languages it has
-            and how to add one), or if the terms of ``code`` fail the checks of that
-            language: a term in two domains, an exclusion without a term of its domain (these
-            need the language to be registered, see :mod:`corpus_tm.language`).
+            and how to add one), if no language is registered under ``code`` (see
+            :mod:`corpus_tm.language`), or if the terms of ``code`` fail the checks made with
+            that language's pieces (a term without a word, or terms of two domains that are
+            the same words).
 
         Warns
         -----
@@ -763,10 +765,10 @@ def _build_translations(
 ) -> tuple[tuple[str, tuple[Domain, ...]], ...]:
     """The ``[domains.<id>.<code>]`` sub-tables as one tuple of domains per language.
 
-    Checked here: the keys and values of each sub-table, and, when the language is
-    registered, everything :meth:`Lexicon.for_language` checks; otherwise no term in two
-    domains and every exclusion containing a term of its domain, compared as written
-    (:func:`_check_translation`).
+    Checked here: the keys and values of each sub-table, no term in two domains and every
+    exclusion around a term of its domain (:func:`_check_translation`), by the language's
+    pieces as well when the language is registered (else :meth:`Lexicon.for_language` does
+    that part once it is).
     """
     codes: list[str] = []
     for table in tables.values():
@@ -854,22 +856,15 @@ def _check_translation(
 ) -> None:
     """Check the terms of one language: no term in two domains, exclusions around a term.
 
-    With ``full`` (the language is registered) the checks of the lexicon's own language
-    are made with that language's pieces and lemmas; without it terms and phrases are
-    compared as written (case-folded), a phrase containing a term as a substring.
+    Terms and exclusion phrases are compared as written (case-folded): no term in two
+    domains, and every exclusion contains one of its domain's terms (for Chinese, as a run of
+    characters) and is longer. With ``full`` (the language is registered) the terms are also
+    cut into the language's pieces: each must have one, and no two domains may have terms
+    with the same pieces. Exclusions are not checked by pieces: a segmenter may cut a phrase
+    on its own differently from the same words in a sentence (``外汇储备`` alone may be one
+    word), and such a phrase is then only never needed, not wrong.
     """
     where = f"{where}, language {code!r}"
-    if full:
-        for domain in domains:
-            for term in domain.terms:
-                if not _raw_pieces(term, code):
-                    raise ConfigError(
-                        f"{where}: domain {domain.id!r} has the term {term!r}, in which the "
-                        "language finds no word."
-                    )
-            _build_exclusions(domain.id, list(domain.exclude), domain.terms, where, code)
-        _check_overlaps(domains, where, code)
-        return
     owner: dict[str, str] = {}
     for domain in domains:
         for term in domain.terms:
@@ -886,13 +881,24 @@ def _check_translation(
             if not terms:
                 raise ConfigError(
                     f"{where}: domain {domain.id!r} key 'exclude' has {phrase!r}, which "
-                    "contains none of the domain's terms, so it would never apply."
+                    "contains none of the domain's terms, so it would never apply; an "
+                    "exclusion is a longer phrase around one of the domain's terms."
                 )
             if any(t.lower() == lowered for t in terms):
                 raise ConfigError(
                     f"{where}: domain {domain.id!r} key 'exclude' has {phrase!r}, which is the "
                     "domain's term; remove the term instead of excluding it."
                 )
+    if not full:
+        return
+    for domain in domains:
+        for term in domain.terms:
+            if not _raw_pieces(term, code):
+                raise ConfigError(
+                    f"{where}: domain {domain.id!r} has the term {term!r}, in which the "
+                    "language finds no word."
+                )
+    _check_overlaps(domains, where, code)
 
 
 def _build_domain(domain_id: Any, table: Any, where: str, language: str) -> Domain:

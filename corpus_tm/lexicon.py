@@ -1102,6 +1102,39 @@ def corpus_languages(data: Corpus | pd.DataFrame, lexicon: Lexicon) -> list[str]
     return [c for c in [lexicon.language] if c in codes] + sorted(codes - {lexicon.language})
 
 
+def _term_coverage(
+    lexicon: Lexicon,
+    texts: Sequence[str],
+    vocabulary: Sequence[str] | None,
+    progress: bool | None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per-term occurrences in ``texts`` (one language) and each domain's number of units."""
+    matcher = lexicon.matcher
+    hits = matcher.hit_matrix(texts, progress=progress)
+    n_occurrences = np.asarray(hits.sum(axis=0)).ravel()
+    n_units = np.asarray((hits > 0).sum(axis=0)).ravel()
+    vocabulary_terms: list[list[str]] = [[] for _ in matcher.terms]
+    if vocabulary is not None:
+        index_of = {pair: i for i, pair in enumerate(matcher.terms)}
+        for token, pair in lexicon.match_vocabulary(vocabulary).items():
+            vocabulary_terms[index_of[pair]].append(token)
+    terms = pd.DataFrame(
+        {
+            "domain": [d for d, _ in matcher.terms],
+            "term": [t for _, t in matcher.terms],
+            "n_occurrences": n_occurrences.astype(np.int64),
+            "n_units": n_units.astype(np.int64),
+            "in_vocabulary": pd.array(
+                [bool(v) if vocabulary is not None else pd.NA for v in vocabulary_terms],
+                dtype="boolean",
+            ),
+            "vocabulary_terms": ["; ".join(sorted(v)) for v in vocabulary_terms],
+        }
+    )
+    domain_hits = hits @ matcher.domain_matrix(len(lexicon))
+    return terms, np.asarray((domain_hits > 0).sum(axis=0)).ravel().astype(np.int64)
+
+
 def lexicon_coverage(
     data: Corpus | pd.DataFrame,
     lexicon: Lexicon | None = None,
@@ -1115,6 +1148,12 @@ def lexicon_coverage(
     :mod:`corpus_tm.lexicon`), so they do not depend on the corpus vocabulary. For a
     :class:`~corpus_tm.corpus.Corpus` the table also says whether a topic model can see the
     term: whether some vocabulary term carries it.
+
+    Units are matched with the terms of their language (the unit table's ``language``
+    column, :func:`unit_languages`; :meth:`Lexicon.for_language`): the term rows are those of
+    the corpus's languages, language after language (:func:`corpus_languages`), and a
+    domain's counts add up its terms in all of them. Without the column (or with units in
+    the lexicon's own language only) the table is that of the lexicon's own terms.
 
     Parameters
     ----------
@@ -1135,37 +1174,40 @@ def lexicon_coverage(
         year, n_terms, n_terms_found, n_occurrences, n_units, n_terms_in_vocabulary,
         has_evidence``. ``in_vocabulary`` and ``n_terms_in_vocabulary`` are missing (``<NA>``)
         for a unit table. Rows are in lexicon order.
+
+    Raises
+    ------
+    ConfigError
+        When some units are in a language the lexicon has no terms in.
     """
     if level not in ("term", "domain"):
         raise ConfigError(f"level must be 'term' or 'domain', not {level!r}.")
     lexicon = lexicon if lexicon is not None else default_lexicon()
-    texts, _ids = unit_texts(data)
-    matcher = lexicon.matcher
-    hits = matcher.hit_matrix(texts, progress=progress)
-    n_occurrences = np.asarray(hits.sum(axis=0)).ravel()
-    n_units = np.asarray((hits > 0).sum(axis=0)).ravel()
-    domain_ids = lexicon.domain_ids
-    vocabulary_terms: list[list[str]] = [[] for _ in matcher.terms]
+    texts, ids = unit_texts(data)
+    languages = unit_languages(data, lexicon)
+    codes = corpus_languages(data, lexicon) or [lexicon.language]
     has_vocabulary = not isinstance(data, pd.DataFrame)
-    if has_vocabulary:
-        index_of = {pair: i for i, pair in enumerate(matcher.terms)}
-        for token, pair in lexicon.match_vocabulary(data.vocabulary).items():
-            vocabulary_terms[index_of[pair]].append(token)
-    terms = pd.DataFrame(
-        {
-            "domain": [d for d, _ in matcher.terms],
-            "term": [t for _, t in matcher.terms],
-            "n_occurrences": n_occurrences.astype(np.int64),
-            "n_units": n_units.astype(np.int64),
-            "in_vocabulary": pd.array(
-                [bool(v) if has_vocabulary else pd.NA for v in vocabulary_terms],
-                dtype="boolean",
-            ),
-            "vocabulary_terms": ["; ".join(sorted(v)) for v in vocabulary_terms],
-        }
-    )
-    domain_hits = hits @ matcher.domain_matrix(len(domain_ids))
-    domain_units = np.asarray((domain_hits > 0).sum(axis=0)).ravel().astype(np.int64)
+    vocabulary = data.vocabulary if not isinstance(data, pd.DataFrame) else None
+    frames = []
+    domain_units = np.zeros(len(lexicon), dtype=np.int64)
+    for code in codes:
+        if codes == [lexicon.language]:  # one language, the lexicon's own: as it always was
+            view, chosen = lexicon, texts
+        else:
+            chosen = [t for t, c in zip(texts, languages, strict=True) if c == code]
+            try:
+                view = lexicon.for_language(code)
+            except ConfigError as error:
+                example = next(u for u, c in zip(ids, languages, strict=True) if c == code)
+                raise ConfigError(
+                    f"{len(chosen)} of {len(texts)} units (e.g. {example!r}) are in language "
+                    f"{code!r}, which the lexicon cannot match: {error}"
+                ) from None
+        frame, units_of_domain = _term_coverage(view, chosen, vocabulary, progress)
+        frames.append(frame)
+        domain_units += units_of_domain
+    terms = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    domain_ids = lexicon.domain_ids
     evidence = terms.groupby("domain", sort=False)["n_occurrences"].sum() > 0
     terms["domain_has_evidence"] = terms["domain"].map(evidence).astype(bool)
     if level == "term":
@@ -1176,15 +1218,18 @@ def lexicon_coverage(
             "domain": domain_ids,
             "label": [d.label for d in lexicon.domains],
             "year": pd.array([d.year for d in lexicon.domains], dtype="Int64"),
-            "n_terms": grouped.size().reindex(domain_ids).to_numpy(),
+            "n_terms": grouped.size().reindex(domain_ids, fill_value=0).to_numpy(),
             "n_terms_found": grouped["n_occurrences"]
             .apply(lambda s: int((s > 0).sum()))
-            .reindex(domain_ids)
+            .reindex(domain_ids, fill_value=0)
             .to_numpy(),
-            "n_occurrences": grouped["n_occurrences"].sum().reindex(domain_ids).to_numpy(),
+            "n_occurrences": grouped["n_occurrences"]
+            .sum()
+            .reindex(domain_ids, fill_value=0)
+            .to_numpy(),
             "n_units": domain_units,
             "n_terms_in_vocabulary": pd.array(
-                grouped["in_vocabulary"].sum().reindex(domain_ids).tolist()
+                grouped["in_vocabulary"].sum().reindex(domain_ids, fill_value=0).tolist()
                 if has_vocabulary
                 else [pd.NA] * len(domain_ids),
                 dtype="Int64",

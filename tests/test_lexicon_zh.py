@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -20,13 +21,14 @@ import tomli_w
 
 import corpus_tm.language as language_module
 from corpus_tm import dictionary_shares
-from corpus_tm.domains import sentence_domain_scores
+from corpus_tm.domains import map_topics, sentence_domain_scores
 from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.language import register_language
 from corpus_tm.lexicon import (
     corpus_languages,
     default_lexicon,
     default_lexicon_path,
+    lexicon_coverage,
     lexicon_from_dict,
     load_lexicon,
     unit_languages,
@@ -380,3 +382,55 @@ def test_evidence_of_a_chinese_unit_uses_the_chinese_terms(zh):
     social = default_lexicon().domain_ids.index("social")
     assert scores[0, social] == 2
     assert [t for t, _ in terms[0]] == ["恐怖主义", "社会稳定"]
+
+
+def test_coverage_counts_each_unit_in_its_language(zh):
+    english = pd.DataFrame(
+        {"unit_id": ["en-1"], "text": ["Terrorism and extremism threaten social stability."]}
+    )
+    chinese = pd.DataFrame(
+        {"unit_id": ["zh-1", "zh-2"], "text": ["恐怖主义危害社会稳定。", "国防和军队建设。"]}
+    )
+    lexicon = default_lexicon()
+    alone = lexicon_coverage(english, lexicon)
+    mixed = pd.concat(
+        [english.assign(language="en"), chinese.assign(language="zh")], ignore_index=True
+    )
+    terms = lexicon_coverage(mixed, lexicon)
+    # the English rows first, counted as without the Chinese units; then the Chinese terms
+    counts = ["domain", "term", "n_occurrences", "n_units", "in_vocabulary", "vocabulary_terms"]
+    pd.testing.assert_frame_equal(terms.iloc[: len(alone)][counts], alone[counts])
+    # evidence is the domain's in any language: military only has Chinese hits
+    military = terms["domain"] == "military"
+    assert terms.loc[military, "domain_has_evidence"].all()
+    assert not alone.loc[alone["domain"] == "military", "domain_has_evidence"].any()
+    chinese_rows = terms.iloc[len(alone) :].set_index("term")
+    assert chinese_rows.loc["恐怖主义", "n_occurrences"] == 1
+    assert chinese_rows.loc["军队", "n_units"] == 1
+    domains = lexicon_coverage(mixed, lexicon, level="domain").set_index("domain")
+    assert domains.loc["social", "n_occurrences"] == 3 + 2  # terrorism extremism social stability
+    assert domains.loc["social", "n_units"] == 2
+    assert domains.loc["military", "n_units"] == 1
+    n_terms = len(lexicon["social"].terms) + len(lexicon.for_language("zh")["social"].terms)
+    assert domains.loc["social", "n_terms"] == n_terms
+
+
+def test_topics_of_a_chinese_model_are_matched_in_chinese(zh):
+    vocabulary = ["国防", "军队", "疫情", "传染病", "会议"]
+    topic_term = pd.DataFrame(
+        [[0.45, 0.45, 0.0, 0.0, 0.1], [0.0, 0.0, 0.45, 0.45, 0.1]],
+        index=pd.Index([0, 1], name="topic"),
+        columns=pd.Index(vocabulary, name="term"),
+    )
+    doc_topic = pd.DataFrame(
+        [[0.9, 0.1], [0.1, 0.9]],
+        index=pd.Index(["a", "b"], name="unit_id"),
+        columns=topic_term.index,
+    )
+    model = SimpleNamespace(doc_topic=doc_topic, topic_term=topic_term)
+    lexicon = default_lexicon()
+    english = map_topics(model, lexicon, min_score=0.0)
+    assert english["domain"].tolist() == ["other", "other"]
+    chinese = map_topics(model, lexicon, min_score=0.0, languages=["zh"])
+    assert chinese["domain"].tolist() == ["military", "biological"]
+    assert chinese["mass"].tolist() == pytest.approx([0.9, 0.9])

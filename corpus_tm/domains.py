@@ -35,6 +35,17 @@ The methods
     terms, with a hard topic-to-domain mapping. Kept for comparison; superseded by keyATM,
     which the validation suite checks (``benchmarks/validation/``).
 
+Languages
+---------
+Text is matched with the lexicon's terms in its own language: a unit table with a
+``language`` column (``"en"``, ``"zh"``) has each unit matched with
+:meth:`~corpus_tm.lexicon.Lexicon.for_language` of its language (its sentences cut and
+words counted by that language's rules), and a model's terms with the terms of every
+language of the corpus (:func:`corpus_tm.corpus_languages`). The domain ids are the same in
+every language, so a corpus of several languages gives one table. Without the column every
+unit is in the lexicon's language, as before; units in a language the lexicon has no terms
+in are an error that names the language and the units.
+
 For LDA, a unit's topic shares are the expected shares of its tokens in each topic (the
 Dirichlet prior is taken out of gensim's document-topic parameters, so the shares do not
 depend on ``alpha`` and the number of topics as much); for NMF they are the unit's

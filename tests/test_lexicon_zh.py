@@ -181,9 +181,15 @@ def test_a_language_without_terms_is_a_clear_error():
         default_lexicon().for_language("fr")
 
 
-def test_the_chinese_view_needs_the_chinese_language(monkeypatch):
+def _without_chinese(monkeypatch) -> None:
+    """No Chinese language for one test (nor one imported on first use)."""
     monkeypatch.setattr(language_module, "_REGISTRY", dict(language_module._REGISTRY))
     language_module._REGISTRY.pop("zh", None)
+    monkeypatch.setattr(language_module, "_BUILT_IN", {}, raising=False)
+
+
+def test_the_chinese_view_needs_the_chinese_language(monkeypatch):
+    _without_chinese(monkeypatch)
     lexicon = load_lexicon(default_lexicon_path())  # loads: the terms are checked as written
     assert lexicon.languages == ["en", "zh"]
     with pytest.raises(ConfigError, match=r"language 'zh': Unknown language 'zh'"):
@@ -221,11 +227,11 @@ def test_unknown_table_in_a_domain_is_still_an_error(tmp_path):
 
 @pytest.mark.parametrize("registered", [False, True])
 def test_a_chinese_term_in_two_domains_is_an_error(tmp_path, monkeypatch, registered):
-    monkeypatch.setattr(language_module, "_REGISTRY", dict(language_module._REGISTRY))
     if registered:
+        monkeypatch.setattr(language_module, "_REGISTRY", dict(language_module._REGISTRY))
         register_language(HanCharacters(), replace=True)
     else:
-        language_module._REGISTRY.pop("zh", None)
+        _without_chinese(monkeypatch)
     data = _default_data()
     data["domains"]["military"]["zh"]["terms"].append("网络")
     with pytest.raises(ConfigError, match=r"lexicon\.toml.*language 'zh'.*'网络'.*two domains"):
@@ -234,11 +240,11 @@ def test_a_chinese_term_in_two_domains_is_an_error(tmp_path, monkeypatch, regist
 
 @pytest.mark.parametrize("registered", [False, True])
 def test_a_chinese_exclusion_must_contain_a_term(tmp_path, monkeypatch, registered):
-    monkeypatch.setattr(language_module, "_REGISTRY", dict(language_module._REGISTRY))
     if registered:
+        monkeypatch.setattr(language_module, "_REGISTRY", dict(language_module._REGISTRY))
         register_language(HanCharacters(), replace=True)
     else:
-        language_module._REGISTRY.pop("zh", None)
+        _without_chinese(monkeypatch)
     data = _default_data()
     data["domains"]["food"]["zh"]["exclude"].append("外汇市场")
     with pytest.raises(ConfigError, match=r"domain 'food'.*'外汇市场'.*none of the domain's terms"):

@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from corpus_tm.language import available_languages, get_language, register_language
+from corpus_tm.errors import ConfigError
+from corpus_tm.language import get_language, register_language
 from corpus_tm.lexicon import Lexicon, default_lexicon, load_lexicon
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -95,10 +96,12 @@ class HanCharacters:
 
 def chinese() -> str:
     """Register the character-level stand-in if no Chinese is registered; say which is used."""
-    if "zh" in available_languages():
-        return "zh"
-    register_language(HanCharacters())
-    return "characters"
+    try:
+        get_language("zh")  # registered, or a built-in one imported on first use
+    except ConfigError:
+        register_language(HanCharacters())
+        return "characters"
+    return "zh"
 
 
 def read_laws() -> pd.DataFrame:

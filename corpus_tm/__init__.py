@@ -76,7 +76,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "sweep_resolution",
         "topic_diversity",
     ),
-    "lexicon": ("Lexicon", "default_lexicon", "lexicon_coverage", "load_lexicon"),
+    "lexicon": (
+        "Lexicon",
+        "corpus_languages",
+        "default_lexicon",
+        "lexicon_coverage",
+        "load_lexicon",
+        "unit_languages",
+    ),
     "domains": (
         "DomainShares",
         "dictionary_shares",
@@ -112,6 +119,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "plot_method_comparison",
         "plot_section_heatmap",
         "plot_top_terms",
+        "use_cjk_fallback",
     ),
     "study": ("Study", "load_study"),
     "pipeline": ("StudyResults", "run_study"),

@@ -35,6 +35,17 @@ The methods
     terms, with a hard topic-to-domain mapping. Kept for comparison; superseded by keyATM,
     which the validation suite checks (``benchmarks/validation/``).
 
+Languages
+---------
+Text is matched with the lexicon's terms in its own language: a unit table with a
+``language`` column (``"en"``, ``"zh"``) has each unit matched with
+:meth:`~corpus_tm.lexicon.Lexicon.for_language` of its language (its sentences cut and
+words counted by that language's rules), and a model's terms with the terms of every
+language of the corpus (:func:`corpus_tm.corpus_languages`). The domain ids are the same in
+every language, so a corpus of several languages gives one table. Without the column every
+unit is in the lexicon's language, as before; units in a language the lexicon has no terms
+in are an error that names the language and the units.
+
 For LDA, a unit's topic shares are the expected shares of its tokens in each topic (the
 Dirichlet prior is taken out of gensim's document-topic parameters, so the shares do not
 depend on ``alpha`` and the number of topics as much); for NMF they are the unit's
@@ -61,8 +72,10 @@ from corpus_tm.language import get_language
 from corpus_tm.lexicon import (
     OTHER,
     Lexicon,
+    corpus_languages,
     default_lexicon,
     normalize_term,
+    unit_languages,
     unit_texts,
     word_pieces,
 )
@@ -247,10 +260,12 @@ def _frame(values: np.ndarray, unit_ids: Sequence[str], lexicon: Lexicon) -> pd.
     return pd.DataFrame(values, index=index, columns=[*lexicon.domain_ids, OTHER])
 
 
-def _vocabulary_domains(lexicon: Lexicon, vocabulary: Sequence[str]) -> np.ndarray:
-    """Domain index (or -1) of each vocabulary term."""
+def _vocabulary_domains(
+    lexicon: Lexicon, vocabulary: Sequence[str], languages: Sequence[str] | None = None
+) -> np.ndarray:
+    """Domain index (or -1) of each vocabulary term, matched in the corpus's languages."""
     index = {d: i for i, d in enumerate(lexicon.domain_ids)}
-    matched = lexicon.match_vocabulary(vocabulary)
+    matched = lexicon.match_vocabulary(vocabulary, languages=languages)
     return np.array(
         [index[matched[t][0]] if t in matched else -1 for t in vocabulary], dtype=np.int64
     )
@@ -277,10 +292,12 @@ def _top_terms(topic_term: pd.DataFrame, n: int) -> list[str]:
     return [" ".join(str(t) for t in columns[row]) for row in order]
 
 
-def _domain_mass(topic_term: pd.DataFrame, lexicon: Lexicon) -> np.ndarray:
+def _domain_mass(
+    topic_term: pd.DataFrame, lexicon: Lexicon, languages: Sequence[str] | None = None
+) -> np.ndarray:
     """Probability mass of each topic (row, normalised) on each domain's seed terms."""
     vocabulary = [str(t) for t in topic_term.columns]
-    term_domain = _vocabulary_domains(lexicon, vocabulary)
+    term_domain = _vocabulary_domains(lexicon, vocabulary, languages)
     values = topic_term.to_numpy(dtype=float)
     totals = values.sum(axis=1, keepdims=True)
     totals[totals == 0] = 1.0
@@ -294,11 +311,15 @@ def _domain_mass(topic_term: pd.DataFrame, lexicon: Lexicon) -> np.ndarray:
 
 
 def _topic_scores(
-    model: TopicModel, lexicon: Lexicon, score: str, min_mass: float
+    model: TopicModel,
+    lexicon: Lexicon,
+    score: str,
+    min_mass: float,
+    languages: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mass and ranking score (topics x domains); domains below ``min_mass`` score 0."""
     doc_topic, topic_term = _model_frames(model)
-    mass = _domain_mass(topic_term, lexicon)
+    mass = _domain_mass(topic_term, lexicon, languages)
     if score == "mass":
         scores = mass.copy()
     else:
@@ -406,7 +427,7 @@ def seed_prior(
     seed_weight = check_positive("seed_weight", seed_weight)
     min_seed_count = check_int("min_seed_count", min_seed_count)
     vocabulary = corpus.vocabulary
-    term_domain = _vocabulary_domains(lexicon, vocabulary)
+    term_domain = _vocabulary_domains(lexicon, vocabulary, corpus_languages(corpus, lexicon))
     term_counts = np.asarray(corpus.dtm.sum(axis=0), dtype=float).ravel()
     seed_counts = np.array([term_counts[term_domain == d].sum() for d in range(len(lexicon))])
     present = [d for d in range(len(lexicon)) if seed_counts[d] >= min_seed_count]
@@ -554,7 +575,7 @@ def fit_seeded_lda(
         progress=progress,
     )
     _, topic_term = _model_frames(model)
-    mass, scores = _topic_scores(model, lexicon, "lift", 0.0)
+    mass, scores = _topic_scores(model, lexicon, "lift", 0.0, corpus_languages(corpus, lexicon))
     best = _best_two(scores, mass, lexicon.domain_ids)
     own = [lexicon.domain_ids.index(d) if d != OTHER else -1 for d in topics["domain"]]
     mapping = topics.assign(
@@ -624,6 +645,7 @@ def map_topics(
     min_margin: float = 0.0,
     overrides: Mapping[int, str] | None = None,
     n_terms: int = 10,
+    languages: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Give each topic of a fitted model a security domain (or ``other``).
 
@@ -660,6 +682,12 @@ def map_topics(
         ``{topic: domain}`` set by hand (a lexicon domain or ``"other"``).
     n_terms : int, default 10
         Top terms shown per topic.
+    languages : sequence of str, optional
+        The languages of the corpus the model was fitted on
+        (:func:`corpus_tm.corpus_languages`): the model's terms are matched with the
+        lexicon's terms in each (:meth:`Lexicon.match_vocabulary`). By default the
+        lexicon's own language; pass ``["zh"]`` for a Chinese corpus. :func:`domain_shares`
+        passes the corpus's languages.
 
     Returns
     -------
@@ -692,7 +720,7 @@ def map_topics(
         ):
             raise ConfigError(f"{name} must be a non-negative number, not {value!r}.")
     _, topic_term = _model_frames(model)
-    mass, scores = _topic_scores(model, lexicon, score, min_mass)
+    mass, scores = _topic_scores(model, lexicon, score, min_mass, languages)
     best = _best_two(scores, mass, lexicon.domain_ids)
     weak = (best["score"] <= 0) | (best["score"] < min_score) | (best["margin"] < min_margin)
     auto = best["best"].where(~weak, OTHER)
@@ -851,7 +879,9 @@ def topic_attribution(
     phi_totals = phi.sum(axis=1, keepdims=True)
     phi = np.divide(phi, phi_totals, out=np.zeros_like(phi), where=phi_totals > 0)
     expected = _expected_topic_counts(theta, phi, counts)
-    term_domain = _vocabulary_domains(lexicon, [str(t) for t in topic_term.columns])
+    term_domain = _vocabulary_domains(
+        lexicon, [str(t) for t in topic_term.columns], corpus_languages(corpus, lexicon)
+    )
     n_domains = len(lexicon)
     indicator = sp.csr_matrix(
         (
@@ -953,7 +983,7 @@ def domain_shares(
     if attribution not in ("soft", "hard"):
         raise ConfigError(f"attribution must be 'soft' or 'hard', not {attribution!r}.")
     if mapping is None:
-        mapping = map_topics(model, lexicon)
+        mapping = map_topics(model, lexicon, languages=corpus_languages(corpus, lexicon))
     for column in ("topic", "domain"):
         if column not in mapping.columns:
             raise ConfigError(f"mapping needs a {column!r} column; make it with map_topics().")
@@ -1090,6 +1120,49 @@ def _aligned_units(data: Corpus | pd.DataFrame, unit_ids: pd.Index) -> pd.DataFr
 # 3. Dictionary baseline
 
 
+def _language_views(
+    lexicon: Lexicon, languages: Sequence[str], unit_ids: Sequence[str]
+) -> dict[str, Lexicon]:
+    """The one-language lexicon of each language of the units (:meth:`Lexicon.for_language`).
+
+    Raises a ConfigError naming the language, how many units are in it and one of them when
+    the lexicon has no terms in a language of the units.
+    """
+    views = {}
+    for code in dict.fromkeys(languages):
+        try:
+            views[code] = lexicon.for_language(code)
+        except ConfigError as error:
+            in_language = [u for u, c in zip(unit_ids, languages, strict=True) if c == code]
+            raise ConfigError(
+                f"{len(in_language)} of {len(unit_ids)} units (e.g. {in_language[0]!r}) are in "
+                f"language {code!r}, which the lexicon cannot match: {error}"
+            ) from None
+    return views
+
+
+def _domain_counts(
+    texts: Sequence[str],
+    languages: Sequence[str],
+    views: Mapping[str, Lexicon],
+    progress: bool | None,
+) -> np.ndarray:
+    """Seed-term hits of each domain in each text (texts x domains), in each text's language."""
+    n_domains = len(next(iter(views.values()))) if views else 0
+    counts = np.zeros((len(texts), n_domains))
+    codes = np.asarray(languages, dtype=object)
+    for code, view in views.items():
+        rows = np.flatnonzero(codes == code)
+        if len(rows) == len(texts):  # one language: no copying of the texts
+            chosen: Sequence[str] = texts
+        else:
+            chosen = [texts[int(i)] for i in rows]
+        matcher = view.matcher
+        hits = matcher.hit_matrix(chosen, progress=progress)
+        counts[rows] = np.asarray((hits @ matcher.domain_matrix(n_domains)).todense(), dtype=float)
+    return counts
+
+
 def dictionary_shares(
     data: Corpus | pd.DataFrame,
     lexicon: Lexicon | None = None,
@@ -1100,7 +1173,12 @@ def dictionary_shares(
     """Domain shares from seed-term hits alone (no model): the baseline.
 
     Seed terms are counted in each unit's text (longest term first, without overlaps, minus
-    the lexicon's exclusions; see :mod:`corpus_tm.lexicon`). Two scales:
+    the lexicon's exclusions; see :mod:`corpus_tm.lexicon`), with the terms of the unit's
+    language: a unit table with a ``language`` column (``"en"``, ``"zh"``) is matched unit by
+    unit with :meth:`Lexicon.for_language` of that language, and its sentences are cut and
+    its words counted by that language's rules, so a corpus of several languages gives one
+    table over the same domains. Without the column every unit is in the lexicon's language.
+    Two scales:
 
     ``scale="sentences"`` (default)
         The share of the unit's *words* that sit in sentences naming the domain. A sentence
@@ -1130,6 +1208,12 @@ def dictionary_shares(
     DomainShares
         ``method="dictionary"``; ``params["n_hits"]`` holds each unit's hit count and
         ``params["scale"]`` the scale.
+
+    Raises
+    ------
+    ConfigError
+        When some units are in a language the lexicon has no terms in (the message names
+        the language, the number of units and one of them).
     """
     from corpus_tm.sectioning import count_words, split_sentences
 
@@ -1138,26 +1222,32 @@ def dictionary_shares(
         raise ConfigError(f"scale must be 'sentences' or 'hits', not {scale!r}.")
     units = _units_of(data)
     texts, unit_ids = unit_texts(units)
-    matcher = lexicon.matcher
-    to_domains = matcher.domain_matrix(len(lexicon))
+    languages = unit_languages(units, lexicon)
+    views = _language_views(lexicon, languages, unit_ids)
     values = np.zeros((len(units), len(lexicon) + 1))
     if scale == "hits":
-        hits = matcher.hit_matrix(texts, progress=progress)
-        counts = np.asarray((hits @ to_domains).todense(), dtype=float)
+        counts = _domain_counts(texts, languages, views, progress)
         totals = counts.sum(axis=1)
         has_hits = totals > 0
         values[has_hits, :-1] = counts[has_hits] / totals[has_hits, None]
         values[~has_hits, -1] = 1.0
     else:
         sentences: list[str] = []
+        sentence_languages: list[str] = []
         unit_of: list[int] = []
-        for i, text in enumerate(texts):
-            pieces = split_sentences(text) or [text]
+        for i, (text, code) in enumerate(zip(texts, languages, strict=True)):
+            pieces = split_sentences(text, code) or [text]
             sentences.extend(pieces)
+            sentence_languages.extend([code] * len(pieces))
             unit_of.extend([i] * len(pieces))
-        hits = matcher.hit_matrix(sentences, progress=progress)
-        counts = np.asarray((hits @ to_domains).todense(), dtype=float)
-        words = np.array([count_words(sentence) for sentence in sentences], dtype=float)
+        counts = _domain_counts(sentences, sentence_languages, views, progress)
+        words = np.array(
+            [
+                count_words(sentence, code)
+                for sentence, code in zip(sentences, sentence_languages, strict=True)
+            ],
+            dtype=float,
+        )
         hit_totals = counts.sum(axis=1)
         per_sentence = np.zeros((len(sentences), len(lexicon) + 1))
         named = hit_totals > 0
@@ -1205,7 +1295,9 @@ def sentence_domain_scores(
     ``doc_topic[u, k] * topic_term[k, w]`` (its posterior given the unit's topic mix) and
     topic ``k`` divides over the domains by the result's ``attribution`` matrix.
     Sentences are cut into corpus tokens by lower-casing, lemmatising and joining the
-    vocabulary's phrases, which approximates the corpus's own preprocessing.
+    vocabulary's phrases, which approximates the corpus's own preprocessing. The unit's
+    language (its ``language`` column, see :func:`corpus_tm.unit_languages`) gives the rules
+    and, for the dictionary, the lexicon's terms in that language.
 
     Parameters
     ----------
@@ -1225,13 +1317,14 @@ def sentence_domain_scores(
         the column most likely for the token).
     """
     lexicon = shares.lexicon
+    code = _unit_language(shares, unit_id)
     n_columns = len(lexicon) + 1
     scores = np.zeros((len(sentences), n_columns))
     terms: list[list[tuple[str, int]]] = [[] for _ in sentences]
     if shares.model is None or shares.mapping is None:
-        matcher = lexicon.matcher
+        matcher = lexicon.for_language(code).matcher
         for i, sentence in enumerate(sentences):
-            for _, _, term in matcher.find(word_pieces(sentence)):
+            for _, _, term in matcher.find(matcher.pieces(sentence)):
                 column = int(matcher.domain_of_term[term])
                 scores[i, column] += 1
                 terms[i].append((matcher.terms[term][1], column))
@@ -1241,7 +1334,7 @@ def sentence_domain_scores(
     column_of = {t: i for i, t in enumerate(vocabulary)}
     phrases: dict[tuple[str, ...], str] = {}
     for token in vocabulary:
-        pieces = tuple(word_pieces(token))
+        pieces = tuple(word_pieces(token, code))
         if len(pieces) > 1:
             phrases.setdefault(pieces, token)
     max_len = max((len(p) for p in phrases), default=1)
@@ -1255,7 +1348,7 @@ def sentence_domain_scores(
         raise ConfigError(f"Unit {unit_id!r} is not in the model.")
     theta = doc_topic.to_numpy(dtype=float)[position[str(unit_id)]]
     for i, sentence in enumerate(sentences):
-        tokens = _sentence_tokens(sentence, column_of, phrases, max_len)
+        tokens = _sentence_tokens(sentence, column_of, phrases, max_len, code)
         if not tokens:
             continue
         ids = np.array([column_of[t] for t in tokens])
@@ -1268,14 +1361,26 @@ def sentence_domain_scores(
     return scores, terms
 
 
+def _unit_language(shares: DomainShares, unit_id: str) -> str:
+    """The language of one unit of the shares (the lexicon's language without a column)."""
+    units = shares.units
+    if "language" not in units.columns or "unit_id" not in units.columns:
+        return shares.lexicon.language
+    match = units.loc[units["unit_id"].astype(str) == str(unit_id), "language"]
+    if match.empty or not isinstance(match.iloc[0], str) or not match.iloc[0]:
+        return shares.lexicon.language
+    return str(match.iloc[0])
+
+
 def _sentence_tokens(
     sentence: str,
     column_of: Mapping[str, int],
     phrases: Mapping[tuple[str, ...], str],
     max_len: int,
+    language: str = "en",
 ) -> list[str]:
-    pieces = word_pieces(sentence)
-    raw = get_language("en").match_pieces(sentence)  # the pieces word_pieces lemmatises
+    pieces = word_pieces(sentence, language)
+    raw = get_language(language).match_pieces(sentence)  # the pieces word_pieces lemmatises
     tokens = []
     i = 0
     while i < len(pieces):

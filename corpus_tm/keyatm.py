@@ -43,7 +43,7 @@ from tqdm.auto import tqdm
 from corpus_tm.checks import check_int, check_positive, check_random_state
 from corpus_tm.domains import OTHER, DomainShares, map_topics, topic_attribution
 from corpus_tm.errors import ConfigError, CorpusTmWarning
-from corpus_tm.lexicon import Lexicon, default_lexicon
+from corpus_tm.lexicon import Lexicon, corpus_languages, default_lexicon
 
 if TYPE_CHECKING:
     from corpus_tm.corpus import Corpus
@@ -147,7 +147,7 @@ def _keywords(
 ) -> tuple[list[str], np.ndarray, pd.DataFrame]:
     """Domains that get a keyword topic, each term's keyword topic (or -1), and a summary."""
     vocabulary = corpus.vocabulary
-    matched = lexicon.match_vocabulary(vocabulary)
+    matched = lexicon.match_vocabulary(vocabulary, languages=corpus_languages(corpus, lexicon))
     counts = np.asarray(corpus.dtm.sum(axis=0)).ravel()
     rows = []
     for domain in lexicon.domain_ids:
@@ -518,7 +518,9 @@ def keyatm_domain_shares(
         values, index=pd.Index([str(u) for u in corpus.unit_ids], name="unit_id"), columns=columns
     )
 
-    ranking = map_topics(model, lexicon, min_score=0.0, n_terms=n_terms)
+    ranking = map_topics(
+        model, lexicon, min_score=0.0, n_terms=n_terms, languages=corpus_languages(corpus, lexicon)
+    )
     by_domain = summary.set_index("domain")
     keyword_rows = [by_domain.loc[d] for d in domains]
     mapping = pd.DataFrame(

@@ -3,7 +3,8 @@
 In: a TOML lexicon file (or the default one shipped in ``corpus_tm/data/domains.toml``) and,
 for the coverage report, a :class:`~corpus_tm.corpus.Corpus` or a unit table.
 Out: a :class:`Lexicon` (frozen: domains with a label, the year each entered the official
-list, seed terms and exclusion phrases in the lexicon's language) and tidy coverage tables.
+list, seed terms and exclusion phrases in the lexicon's language, and the same domains' labels,
+terms and exclusions in other languages) and tidy coverage tables.
 
 A lexicon file looks like this::
 
@@ -25,9 +26,38 @@ Domain ids are lower-case identifiers (``science_technology``); ``other`` is res
 what no domain claims. Every domain needs at least one term and no term may belong to two
 domains; unknown keys are errors, so a typo cannot silently drop a setting.
 
+Terms in other languages
+------------------------
+A domain may give its label, terms and exclusions in another language in a sub-table named
+by the language code (the default lexicon has Chinese for every domain)::
+
+    [domains.biological.zh]
+    label = "生物安全"            # optional, defaults to the domain's own label
+    terms = ["生物安全", "传染病", "疫情", "病原微生物"]
+    exclude = []                  # optional, same meaning as the domain's own
+
+The sub-table has only these three keys (others are errors naming the file, the domain and
+the language); a sub-table needs terms; no term of a language may belong to two domains and
+every exclusion must contain a term of its domain and be longer, as for the lexicon's own
+language. Terms and exclusions are compared as written (an exclusion contains the term's
+characters); terms are also compared by the language's pieces when the language is
+registered (:mod:`corpus_tm.language`), else by :meth:`Lexicon.for_language` once it is.
+:attr:`Lexicon.languages` lists the languages with terms and :meth:`Lexicon.for_language`
+gives the lexicon in one of them: the same domain ids (so
+domain-share tables of all languages have the same columns), that language's labels, terms
+and exclusions. The view in the lexicon's own language is the lexicon as it was without the
+sub-tables, so adding a language changes no result in the others. Text is matched with the
+terms of its own language: :func:`corpus_tm.dictionary_shares` and the topic-to-domain
+attribution read each unit's language from the unit table's ``language`` column
+(:func:`unit_languages`; without it every unit is in the lexicon's language), and a
+corpus vocabulary is matched with the terms of every language of the corpus
+(:func:`corpus_languages`, :meth:`Lexicon.match_vocabulary`).
+
 How terms are matched
 ---------------------
-The rules are those of the lexicon's ``language`` (:mod:`corpus_tm.language`); for English:
+The rules are those of the lexicon's ``language`` (:mod:`corpus_tm.language`; for Chinese
+the segmenter of ``get_language("zh").match_pieces`` cuts terms and text alike, and a term
+matches where its words follow each other); for English:
 text is lower-cased, possessive ``'s`` is dropped and the text is cut into word pieces (runs
 of letters or digits: ``covid-19`` gives ``covid 19``); each piece is lemmatised with
 simplemma (pieces of three letters or fewer are kept as they are, because simplemma maps
@@ -76,7 +106,7 @@ import scipy.sparse as sp
 from tqdm.auto import tqdm
 
 from corpus_tm.errors import ConfigError, CorpusTmWarning
-from corpus_tm.language import Language, get_language
+from corpus_tm.language import Language, available_languages, get_language
 
 if TYPE_CHECKING:
     from corpus_tm.corpus import Corpus
@@ -85,12 +115,14 @@ __all__ = [
     "OTHER",
     "Domain",
     "Lexicon",
+    "corpus_languages",
     "default_lexicon",
     "default_lexicon_path",
     "lexicon_coverage",
     "lexicon_from_dict",
     "load_lexicon",
     "normalize_term",
+    "unit_languages",
     "word_pieces",
 ]
 
@@ -100,6 +132,8 @@ OTHER = "other"
 _TOP_KEYS = ("lexicon", "domains")
 _META_KEYS = ("name", "version", "description", "language")
 _DOMAIN_KEYS = ("label", "year", "description", "terms", "exclude")
+_TRANSLATION_KEYS = ("label", "terms", "exclude")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 _DOMAIN_ID = re.compile(r"[a-z][a-z0-9_]*")
 _PROGRESS_UNITS = 20_000
 
@@ -264,6 +298,11 @@ class Lexicon:
     source : str
         The file the lexicon was read from (``"<default>"`` for the shipped lexicon,
         ``"<dict>"`` for one built in Python).
+    translations : tuple of (str, tuple of Domain)
+        The domains in other languages, from the ``[domains.<id>.<code>]`` sub-tables: one
+        ``(code, domains)`` pair per language, the domains in the same order and with the
+        same ids as :attr:`domains` (a domain without terms in that language has none).
+        Use :meth:`for_language` rather than this field.
     """
 
     domains: tuple[Domain, ...]
@@ -272,6 +311,7 @@ class Lexicon:
     description: str = ""
     language: str = "en"
     source: str = "<dict>"
+    translations: tuple[tuple[str, tuple[Domain, ...]], ...] = ()
 
     def __len__(self) -> int:
         return len(self.domains)
@@ -295,6 +335,96 @@ class Lexicon:
     def domain_ids(self) -> list[str]:
         """Domain ids in lexicon order."""
         return [d.id for d in self.domains]
+
+    @property
+    def languages(self) -> list[str]:
+        """Codes of the languages the lexicon has terms in: its own :attr:`language` first,
+        then those of its ``[domains.<id>.<code>]`` sub-tables in file order."""
+        return [self.language] + [
+            code for code, domains in self.translations if any(d.terms for d in domains)
+        ]
+
+    @cached_property
+    def _views(self) -> dict[str, Lexicon]:
+        return {}
+
+    def for_language(self, code: str) -> Lexicon:
+        """The lexicon in one language: the same domain ids, that language's labels and terms.
+
+        Parameters
+        ----------
+        code : str
+            A language code (``"en"``, ``"zh"``). For the lexicon's own :attr:`language` the
+            view is this lexicon without its other languages: the same domains, labels and
+            terms, so results in that language are the same as with a one-language file.
+
+        Returns
+        -------
+        Lexicon
+            A one-language lexicon (``language=code``, no :attr:`translations`), built once
+            and kept. A domain without terms in ``code`` keeps its id and has no terms, so
+            that domain-share tables of all languages have the same columns; its label is
+            the lexicon's own when the sub-table gives none.
+
+        Raises
+        ------
+        ConfigError
+            If the lexicon has no terms in ``code`` (the message lists the languages it has
+            and how to add one), if no language is registered under ``code`` (see
+            :mod:`corpus_tm.language`), or if the terms of ``code`` fail the checks made with
+            that language's pieces (a term without a word, or terms of two domains that are
+            the same words).
+
+        Warns
+        -----
+        CorpusTmWarning
+            When some domains (not all) have no terms in ``code``; the warning names them.
+        """
+        views = self._views
+        if code in views:
+            return views[code]
+        if code == self.language:
+            view = Lexicon(
+                domains=self.domains,
+                name=self.name,
+                version=self.version,
+                description=self.description,
+                language=self.language,
+                source=self.source,
+            )
+        else:
+            found = dict(self.translations).get(code)
+            if found is None or not any(d.terms for d in found):
+                raise ConfigError(
+                    f"Lexicon {self.name or self.source!r} has no terms in language {code!r}; "
+                    f"it has terms in {', '.join(map(repr, self.languages))}. Add a "
+                    f"[domains.<id>.{code}] table with a 'terms' list to the domains of the "
+                    "lexicon file (see corpus_tm.lexicon), or give the units another language."
+                )
+            where = f"Lexicon {self.source!r}"
+            try:
+                get_language(code)
+            except ConfigError as error:
+                raise ConfigError(f"{where}, language {code!r}: {error}") from None
+            _check_translation(found, where, code, full=True)
+            missing = [d.id for d in found if not d.terms]
+            if missing:
+                warnings.warn(
+                    f"{where}: domains {', '.join(missing)} have no terms in language "
+                    f"{code!r}; they get no share in text of that language.",
+                    CorpusTmWarning,
+                    stacklevel=2,
+                )
+            view = Lexicon(
+                domains=found,
+                name=self.name,
+                version=self.version,
+                description=self.description,
+                language=code,
+                source=self.source,
+            )
+        views[code] = view
+        return view
 
     @property
     def terms(self) -> list[tuple[str, str]]:
@@ -330,13 +460,19 @@ class Lexicon:
         """The compiled term matcher (built on first use)."""
         return _Matcher(self)
 
-    def match_vocabulary(self, vocabulary: Iterable[str]) -> dict[str, tuple[str, str]]:
+    def match_vocabulary(
+        self, vocabulary: Iterable[str], *, languages: Sequence[str] | None = None
+    ) -> dict[str, tuple[str, str]]:
         """Which corpus vocabulary terms carry a seed term, and of which domain.
 
         Parameters
         ----------
         vocabulary : iterable of str
             Corpus terms, e.g. ``corpus.vocabulary`` (``biosafety``, ``national_security``).
+        languages : sequence of str, optional
+            The languages of the corpus (:func:`data_languages`): each term is matched with
+            the terms of each of these languages (:meth:`for_language`), and the first
+            language that matches it wins. By default the lexicon's own :attr:`language`.
 
         Returns
         -------
@@ -345,11 +481,17 @@ class Lexicon:
             term. A term containing seeds of several domains goes to the domain of its longest
             seed; when that is a tie it is left out (it is ambiguous).
         """
+        codes = [self.language] if languages is None else list(dict.fromkeys(languages))
+        matchers = [self.for_language(code).matcher for code in codes]
+        if codes == [self.language]:
+            matchers = [self.matcher]
         matched = {}
         for token in vocabulary:
-            hit = self.matcher.match_token(token)
-            if hit is not None:
-                matched[token] = hit
+            for matcher in matchers:
+                hit = matcher.match_token(token)
+                if hit is not None:
+                    matched[token] = hit
+                    break
         return matched
 
 
@@ -599,6 +741,7 @@ def _build(data: Mapping[str, Any], source: str) -> Lexicon:
         _build_domain(domain_id, table, where, language) for domain_id, table in tables.items()
     ]
     _check_overlaps(domains, where, language)
+    translations = _build_translations(tables, domains, where, language)
     return Lexicon(
         domains=tuple(domains),
         name=meta.get("name", "" if source.startswith("<") else Path(source).stem),
@@ -606,7 +749,156 @@ def _build(data: Mapping[str, Any], source: str) -> Lexicon:
         description=meta.get("description", ""),
         language=language,
         source=source,
+        translations=translations,
     )
+
+
+def _is_translation(key: Any, value: Any) -> bool:
+    """Whether a key of a domain table is a language sub-table (``[domains.<id>.zh]``)."""
+    return isinstance(key, str) and bool(_LANGUAGE_CODE.fullmatch(key)) and isinstance(
+        value, Mapping
+    )
+
+
+def _build_translations(
+    tables: Mapping[str, Any], domains: Sequence[Domain], where: str, language: str
+) -> tuple[tuple[str, tuple[Domain, ...]], ...]:
+    """The ``[domains.<id>.<code>]`` sub-tables as one tuple of domains per language.
+
+    Checked here: the keys and values of each sub-table, no term in two domains and every
+    exclusion around a term of its domain (:func:`_check_translation`), by the language's
+    pieces as well when the language is registered (else :meth:`Lexicon.for_language` does
+    that part once it is).
+    """
+    codes: list[str] = []
+    for table in tables.values():
+        for key, value in table.items():
+            if _is_translation(key, value) and key not in codes:
+                codes.append(key)
+    registered = set(available_languages())
+    result = []
+    for code in codes:
+        if code == language:
+            raise ConfigError(
+                f"{where}: [domains.<id>.{code}] tables give terms in {code!r}, the lexicon's "
+                "own language; put those terms in the domain's own 'terms' list."
+            )
+        translated = tuple(
+            _build_translation(domain, tables[domain.id].get(code), where, code)
+            for domain in domains
+        )
+        _check_translation(translated, where, code, full=code in registered)
+        result.append((code, translated))
+    return tuple(result)
+
+
+def _build_translation(domain: Domain, table: Any, where: str, code: str) -> Domain:
+    """One domain in another language, from its ``[domains.<id>.<code>]`` table (or none)."""
+    if table is None:
+        return Domain(
+            id=domain.id, label=domain.label, year=domain.year, terms=(),
+            description=domain.description,
+        )
+    name = f"[domains.{domain.id}.{code}]"
+    for key in table:
+        if key not in _TRANSLATION_KEYS:
+            raise ConfigError(
+                f"{where}: unknown key {key!r} in {name} (domain {domain.id!r}, language "
+                f"{code!r}); allowed keys are {', '.join(_TRANSLATION_KEYS)}."
+            )
+    label = table.get("label", domain.label)
+    if not isinstance(label, str) or not label.strip():
+        raise ConfigError(f"{where}: {name} key 'label' must be a non-empty string.")
+    lists = {}
+    for key in ("terms", "exclude"):
+        values = table.get(key, [])
+        if not isinstance(values, list | tuple):
+            raise ConfigError(
+                f"{where}: {name} key {key!r} must be a list of strings, not "
+                f"{type(values).__name__}."
+            )
+        clean: list[str] = []
+        for value in values:
+            if not isinstance(value, str) or not any(c.isalnum() for c in value):
+                raise ConfigError(
+                    f"{where}: {name} key {key!r} has {value!r}, which is not a "
+                    f"{'term' if key == 'terms' else 'phrase'} (strings with at least one "
+                    "letter or digit)."
+                )
+            written = " ".join(value.split())
+            if written.lower() in {c.lower() for c in clean}:
+                warnings.warn(
+                    f"{where}: {name} lists {written!r} twice in {key!r}; the second is "
+                    "ignored.",
+                    CorpusTmWarning,
+                    stacklevel=6,
+                )
+                continue
+            clean.append(written)
+        lists[key] = tuple(clean)
+    if not lists["terms"]:
+        raise ConfigError(
+            f"{where}: {name} has no terms; give it a non-empty 'terms' list or remove the "
+            "table."
+        )
+    return Domain(
+        id=domain.id,
+        label=label.strip(),
+        year=domain.year,
+        terms=lists["terms"],
+        description=domain.description,
+        exclude=lists["exclude"],
+    )
+
+
+def _check_translation(
+    domains: Sequence[Domain], where: str, code: str, *, full: bool
+) -> None:
+    """Check the terms of one language: no term in two domains, exclusions around a term.
+
+    Terms and exclusion phrases are compared as written (case-folded): no term in two
+    domains, and every exclusion contains one of its domain's terms (for Chinese, as a run of
+    characters) and is longer. With ``full`` (the language is registered) the terms are also
+    cut into the language's pieces: each must have one, and no two domains may have terms
+    with the same pieces. Exclusions are not checked by pieces: a segmenter may cut a phrase
+    on its own differently from the same words in a sentence (``外汇储备`` alone may be one
+    word), and such a phrase is then only never needed, not wrong.
+    """
+    where = f"{where}, language {code!r}"
+    owner: dict[str, str] = {}
+    for domain in domains:
+        for term in domain.terms:
+            key = term.lower()
+            if key in owner and owner[key] != domain.id:
+                raise ConfigError(
+                    f"{where}: the term {term!r} in two domains, {owner[key]!r} and "
+                    f"{domain.id!r}; a term may belong to one domain only."
+                )
+            owner.setdefault(key, domain.id)
+        for phrase in domain.exclude:
+            lowered = phrase.lower()
+            terms = [t for t in domain.terms if t.lower() in lowered]
+            if not terms:
+                raise ConfigError(
+                    f"{where}: domain {domain.id!r} key 'exclude' has {phrase!r}, which "
+                    "contains none of the domain's terms, so it would never apply; an "
+                    "exclusion is a longer phrase around one of the domain's terms."
+                )
+            if any(t.lower() == lowered for t in terms):
+                raise ConfigError(
+                    f"{where}: domain {domain.id!r} key 'exclude' has {phrase!r}, which is the "
+                    "domain's term; remove the term instead of excluding it."
+                )
+    if not full:
+        return
+    for domain in domains:
+        for term in domain.terms:
+            if not _raw_pieces(term, code):
+                raise ConfigError(
+                    f"{where}: domain {domain.id!r} has the term {term!r}, in which the "
+                    "language finds no word."
+                )
+    _check_overlaps(domains, where, code)
 
 
 def _build_domain(domain_id: Any, table: Any, where: str, language: str) -> Domain:
@@ -621,11 +913,12 @@ def _build_domain(domain_id: Any, table: Any, where: str, language: str) -> Doma
         )
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where}: domain {domain_id!r} must be a table with a terms list.")
-    for key in table:
-        if key not in _DOMAIN_KEYS:
+    for key, value in table.items():
+        if key not in _DOMAIN_KEYS and not _is_translation(key, value):
             raise ConfigError(
                 f"{where}: unknown key {key!r} in domain {domain_id!r}; allowed keys are "
-                f"{', '.join(_DOMAIN_KEYS)}."
+                f"{', '.join(_DOMAIN_KEYS)} and [domains.{domain_id}.<language code>] tables "
+                "of terms in another language."
             )
     label = table.get("label", domain_id)
     if not isinstance(label, str) or not label.strip():
@@ -768,6 +1061,80 @@ def unit_texts(data: Corpus | pd.DataFrame) -> tuple[list[str], list[str]]:
     return units["text"].astype(str).tolist(), units["unit_id"].astype(str).tolist()
 
 
+def unit_languages(data: Corpus | pd.DataFrame, lexicon: Lexicon) -> list[str]:
+    """The language code of each unit, in unit order.
+
+    Parameters
+    ----------
+    data : Corpus or pandas.DataFrame
+        A built corpus or a unit table.
+    lexicon : Lexicon
+        Its :attr:`Lexicon.language` is the language of units without one.
+
+    Returns
+    -------
+    list of str
+        The unit table's ``language`` column where it has one (a missing value is the
+        lexicon's language); without the column every unit is in the lexicon's language
+        (English for the default lexicon), as before units had a language.
+    """
+    units = data if isinstance(data, pd.DataFrame) else getattr(data, "units", None)
+    if not isinstance(units, pd.DataFrame):
+        raise ConfigError(
+            "Expected a Corpus (from build_corpus) or a unit table (from read_corpus), not "
+            f"{type(data).__name__}."
+        )
+    if "language" not in units.columns:
+        return [lexicon.language] * len(units)
+    return [
+        str(code) if isinstance(code, str) and code else lexicon.language
+        for code in units["language"].tolist()
+    ]
+
+
+def corpus_languages(data: Corpus | pd.DataFrame, lexicon: Lexicon) -> list[str]:
+    """The distinct languages of a corpus's units: the lexicon's language first, then sorted.
+
+    This is the order in which :meth:`Lexicon.match_vocabulary` tries the languages on a
+    corpus vocabulary (:func:`unit_languages` gives the language of each unit).
+    """
+    codes = set(unit_languages(data, lexicon))
+    return [c for c in [lexicon.language] if c in codes] + sorted(codes - {lexicon.language})
+
+
+def _term_coverage(
+    lexicon: Lexicon,
+    texts: Sequence[str],
+    vocabulary: Sequence[str] | None,
+    progress: bool | None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per-term occurrences in ``texts`` (one language) and each domain's number of units."""
+    matcher = lexicon.matcher
+    hits = matcher.hit_matrix(texts, progress=progress)
+    n_occurrences = np.asarray(hits.sum(axis=0)).ravel()
+    n_units = np.asarray((hits > 0).sum(axis=0)).ravel()
+    vocabulary_terms: list[list[str]] = [[] for _ in matcher.terms]
+    if vocabulary is not None:
+        index_of = {pair: i for i, pair in enumerate(matcher.terms)}
+        for token, pair in lexicon.match_vocabulary(vocabulary).items():
+            vocabulary_terms[index_of[pair]].append(token)
+    terms = pd.DataFrame(
+        {
+            "domain": [d for d, _ in matcher.terms],
+            "term": [t for _, t in matcher.terms],
+            "n_occurrences": n_occurrences.astype(np.int64),
+            "n_units": n_units.astype(np.int64),
+            "in_vocabulary": pd.array(
+                [bool(v) if vocabulary is not None else pd.NA for v in vocabulary_terms],
+                dtype="boolean",
+            ),
+            "vocabulary_terms": ["; ".join(sorted(v)) for v in vocabulary_terms],
+        }
+    )
+    domain_hits = hits @ matcher.domain_matrix(len(lexicon))
+    return terms, np.asarray((domain_hits > 0).sum(axis=0)).ravel().astype(np.int64)
+
+
 def lexicon_coverage(
     data: Corpus | pd.DataFrame,
     lexicon: Lexicon | None = None,
@@ -781,6 +1148,12 @@ def lexicon_coverage(
     :mod:`corpus_tm.lexicon`), so they do not depend on the corpus vocabulary. For a
     :class:`~corpus_tm.corpus.Corpus` the table also says whether a topic model can see the
     term: whether some vocabulary term carries it.
+
+    Units are matched with the terms of their language (the unit table's ``language``
+    column, :func:`unit_languages`; :meth:`Lexicon.for_language`): the term rows are those of
+    the corpus's languages, language after language (:func:`corpus_languages`), and a
+    domain's counts add up its terms in all of them. Without the column (or with units in
+    the lexicon's own language only) the table is that of the lexicon's own terms.
 
     Parameters
     ----------
@@ -801,37 +1174,40 @@ def lexicon_coverage(
         year, n_terms, n_terms_found, n_occurrences, n_units, n_terms_in_vocabulary,
         has_evidence``. ``in_vocabulary`` and ``n_terms_in_vocabulary`` are missing (``<NA>``)
         for a unit table. Rows are in lexicon order.
+
+    Raises
+    ------
+    ConfigError
+        When some units are in a language the lexicon has no terms in.
     """
     if level not in ("term", "domain"):
         raise ConfigError(f"level must be 'term' or 'domain', not {level!r}.")
     lexicon = lexicon if lexicon is not None else default_lexicon()
-    texts, _ids = unit_texts(data)
-    matcher = lexicon.matcher
-    hits = matcher.hit_matrix(texts, progress=progress)
-    n_occurrences = np.asarray(hits.sum(axis=0)).ravel()
-    n_units = np.asarray((hits > 0).sum(axis=0)).ravel()
-    domain_ids = lexicon.domain_ids
-    vocabulary_terms: list[list[str]] = [[] for _ in matcher.terms]
+    texts, ids = unit_texts(data)
+    languages = unit_languages(data, lexicon)
+    codes = corpus_languages(data, lexicon) or [lexicon.language]
     has_vocabulary = not isinstance(data, pd.DataFrame)
-    if has_vocabulary:
-        index_of = {pair: i for i, pair in enumerate(matcher.terms)}
-        for token, pair in lexicon.match_vocabulary(data.vocabulary).items():
-            vocabulary_terms[index_of[pair]].append(token)
-    terms = pd.DataFrame(
-        {
-            "domain": [d for d, _ in matcher.terms],
-            "term": [t for _, t in matcher.terms],
-            "n_occurrences": n_occurrences.astype(np.int64),
-            "n_units": n_units.astype(np.int64),
-            "in_vocabulary": pd.array(
-                [bool(v) if has_vocabulary else pd.NA for v in vocabulary_terms],
-                dtype="boolean",
-            ),
-            "vocabulary_terms": ["; ".join(sorted(v)) for v in vocabulary_terms],
-        }
-    )
-    domain_hits = hits @ matcher.domain_matrix(len(domain_ids))
-    domain_units = np.asarray((domain_hits > 0).sum(axis=0)).ravel().astype(np.int64)
+    vocabulary = data.vocabulary if not isinstance(data, pd.DataFrame) else None
+    frames = []
+    domain_units = np.zeros(len(lexicon), dtype=np.int64)
+    for code in codes:
+        if codes == [lexicon.language]:  # one language, the lexicon's own: as it always was
+            view, chosen = lexicon, texts
+        else:
+            chosen = [t for t, c in zip(texts, languages, strict=True) if c == code]
+            try:
+                view = lexicon.for_language(code)
+            except ConfigError as error:
+                example = next(u for u, c in zip(ids, languages, strict=True) if c == code)
+                raise ConfigError(
+                    f"{len(chosen)} of {len(texts)} units (e.g. {example!r}) are in language "
+                    f"{code!r}, which the lexicon cannot match: {error}"
+                ) from None
+        frame, units_of_domain = _term_coverage(view, chosen, vocabulary, progress)
+        frames.append(frame)
+        domain_units += units_of_domain
+    terms = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    domain_ids = lexicon.domain_ids
     evidence = terms.groupby("domain", sort=False)["n_occurrences"].sum() > 0
     terms["domain_has_evidence"] = terms["domain"].map(evidence).astype(bool)
     if level == "term":
@@ -842,15 +1218,18 @@ def lexicon_coverage(
             "domain": domain_ids,
             "label": [d.label for d in lexicon.domains],
             "year": pd.array([d.year for d in lexicon.domains], dtype="Int64"),
-            "n_terms": grouped.size().reindex(domain_ids).to_numpy(),
+            "n_terms": grouped.size().reindex(domain_ids, fill_value=0).to_numpy(),
             "n_terms_found": grouped["n_occurrences"]
             .apply(lambda s: int((s > 0).sum()))
-            .reindex(domain_ids)
+            .reindex(domain_ids, fill_value=0)
             .to_numpy(),
-            "n_occurrences": grouped["n_occurrences"].sum().reindex(domain_ids).to_numpy(),
+            "n_occurrences": grouped["n_occurrences"]
+            .sum()
+            .reindex(domain_ids, fill_value=0)
+            .to_numpy(),
             "n_units": domain_units,
             "n_terms_in_vocabulary": pd.array(
-                grouped["in_vocabulary"].sum().reindex(domain_ids).tolist()
+                grouped["in_vocabulary"].sum().reindex(domain_ids, fill_value=0).tolist()
                 if has_vocabulary
                 else [pd.NA] * len(domain_ids),
                 dtype="Int64",

@@ -7,22 +7,38 @@ per k x seed).
 Out: drawings on the Axes you pass (or the current Axes), which are returned. Nothing here
 saves a file, calls ``plt.show()`` or changes global style; :mod:`corpus_tm.figures` does the
 saving. Every domain has one colour, the same in every figure (:func:`domain_colors`).
+
+Chinese (and Japanese and Korean) text in a figure -- section headings of Chinese
+originals, Chinese terms, domain labels such as ``生物安全`` given with ``domain_labels`` --
+renders with Noto Sans CJK, which the ``noto-cjk-sans-otc`` package ships (SIL Open Font
+Licence): :func:`use_cjk_fallback`, which every ``plot_*`` function calls on its Axes,
+registers the font with matplotlib when a text of the Axes has such characters and adds it
+to that text's font list *after* its own font, so that Latin letters keep their font and
+only the characters the font lacks come from Noto. Texts without such characters are not
+touched, so English figures stay byte for byte what they were.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import textwrap
+import warnings
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
+from matplotlib.table import Table
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
-from corpus_tm.errors import ConfigError
+from corpus_tm.errors import ConfigError, CorpusTmWarning
 
 DOMAIN_ORDER: tuple[str, ...] = (
     "political",
@@ -71,6 +87,87 @@ _PALETTE = (
     "#666633",
 )
 OTHER_COLOR = "#BBBBBB"
+
+CJK_FAMILY = "Noto Sans CJK SC"
+"""The font family that draws Chinese, Japanese and Korean characters (its Simplified Chinese
+face; the collection has the Traditional Chinese, Japanese and Korean faces too)."""
+# CJK radicals, punctuation, kana, Bopomofo, ideographs (with extension A), Hangul,
+# compatibility ideographs and full-width forms: characters DejaVu Sans does not have.
+_CJK = re.compile(
+    "[\u2e80-\u2fdf\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
+)
+
+
+@functools.cache
+def _cjk_font_path() -> str | None:
+    """Register the bundled Noto Sans CJK collection with matplotlib; its path, or None."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:
+        return None
+    path = str(noto_cjk_sans_otc.FONT_PATH)
+    if not any(entry.fname == path for entry in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(path)
+    return path
+
+
+def use_cjk_fallback(target: Artist) -> int:
+    """Let the Chinese, Japanese and Korean characters of a figure's texts render.
+
+    Every text of ``target`` (tick labels, titles, legends, annotations, table cells) that
+    has such a character gets :data:`CJK_FAMILY` added to its font list after its own fonts
+    (matplotlib's font fallback): its Latin letters, digits and marks keep their font and the
+    characters that font lacks come from Noto Sans CJK. The font file comes with the
+    ``noto-cjk-sans-otc`` package and is registered with matplotlib's font manager on first
+    use; nothing is downloaded. Texts without such characters are not changed.
+
+    Parameters
+    ----------
+    target : matplotlib.artist.Artist
+        An Axes or a whole Figure (for texts outside Axes, such as ``suptitle``).
+
+    Returns
+    -------
+    int
+        The number of texts given the fallback (0 when there were none).
+
+    Warns
+    -----
+    CorpusTmWarning
+        When there are such texts but the font package is not installed (they would be
+        drawn as empty boxes); install ``noto-cjk-sans-otc``.
+    """
+    texts = [t for t in target.findobj(Text) if _CJK.search(t.get_text())]
+    for table in target.findobj(Table):
+        texts.extend(
+            cell.get_text()
+            for cell in table.get_celld().values()
+            if _CJK.search(cell.get_text().get_text())
+        )
+    if not texts:
+        return 0
+    if _cjk_font_path() is None:
+        warnings.warn(
+            f"{len(texts)} texts have Chinese, Japanese or Korean characters, but the font "
+            "package noto-cjk-sans-otc is not installed, so they are drawn as empty boxes; "
+            "install it (pip install noto-cjk-sans-otc).",
+            CorpusTmWarning,
+            stacklevel=2,
+        )
+        return 0
+    for text in texts:
+        families = list(text.get_fontfamily())
+        if CJK_FAMILY not in families:
+            text.set_fontfamily([*families, CJK_FAMILY])
+    return len(texts)
+
+
+def _domain_label(domain: str, labels: Mapping[str, str] | None) -> str:
+    """A domain's label in figures: ``labels[domain]`` or the id with spaces."""
+    if labels is not None and domain in labels:
+        return str(labels[domain])
+    return domain.replace("_", " ")
 
 
 def domain_colors(domains: Sequence[str] | None = None) -> dict[str, str]:
@@ -200,6 +297,7 @@ def plot_section_heatmap(
     label_width: int = 28,
     colorbar: bool = True,
     unresolved: Sequence[str] = (),
+    domain_labels: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Sections (rows, in document order) by domains (columns), coloured by share.
@@ -228,6 +326,10 @@ def plot_section_heatmap(
     unresolved : sequence of str, default ()
         Domains the method did not resolve (:func:`corpus_tm.unresolved_domains`): their
         column is hatched grey and says "n.r." instead of showing a 0 that is no finding.
+    domain_labels : mapping of str to str, optional
+        Labels of the domains, e.g. ``{d.id: d.label for d in
+        lexicon.for_language("zh")}`` for Chinese ones; by default the domain ids with
+        spaces. Chinese labels render (:func:`use_cjk_fallback`).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; the current Axes by default.
 
@@ -246,7 +348,7 @@ def plot_section_heatmap(
     image = ax.imshow(values, cmap=cmap, vmin=0.0, vmax=top, aspect="auto")
     ax.set_xticks(
         range(table.shape[1]),
-        [d.replace("_", " ") for d in table.columns],
+        [_domain_label(d, domain_labels) for d in table.columns],
         rotation=45,
         ha="right",
         rotation_mode="anchor",
@@ -294,6 +396,7 @@ def plot_section_heatmap(
         bar.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
     ax.set_xlabel("domain")
     ax.set_ylabel("section")
+    use_cjk_fallback(ax)
     return ax
 
 
@@ -306,6 +409,7 @@ def plot_domain_bars(
     domains: Sequence[str] | None = None,
     label_width: int = 28,
     legend: bool = True,
+    domain_labels: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Domain shares per section as stacked horizontal bars, sections top to bottom.
@@ -320,6 +424,8 @@ def plot_domain_bars(
         As for :func:`plot_section_heatmap`.
     legend : bool, default True
         Draw a legend below the bars.
+    domain_labels : mapping of str to str, optional
+        Labels of the domains in the legend, as for :func:`plot_section_heatmap`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
 
@@ -347,7 +453,7 @@ def plot_domain_bars(
             values,
             left=left,
             color=colors[domain],
-            label=domain.replace("_", " "),
+            label=_domain_label(domain, domain_labels),
             edgecolor="white",
             linewidth=0.5,
             height=0.8,
@@ -367,6 +473,7 @@ def plot_domain_bars(
             frameon=False,
             fontsize="small",
         )
+    use_cjk_fallback(ax)
     return ax
 
 
@@ -380,6 +487,7 @@ def plot_domain_flow(
     bands: bool = True,
     label_width: int = 14,
     legend: bool = True,
+    domain_labels: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Domain shares along document order, one line per domain, with interval bands.
@@ -398,6 +506,8 @@ def plot_domain_flow(
         Section labels longer than this are wrapped.
     legend : bool, default True
         Draw a legend to the right.
+    domain_labels : mapping of str to str, optional
+        Labels of the domains in the legend, as for :func:`plot_section_heatmap`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
 
@@ -418,7 +528,7 @@ def plot_domain_flow(
             marker="o",
             markersize=3,
             color=colors[domain],
-            label=domain.replace("_", " "),
+            label=_domain_label(domain, domain_labels),
             linewidth=1.5,
         )
         if bands and {"lower", "upper"} <= set(selected.columns):
@@ -439,6 +549,7 @@ def plot_domain_flow(
     ax.spines[["top", "right"]].set_visible(False)
     if legend:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
+    use_cjk_fallback(ax)
     return ax
 
 
@@ -504,6 +615,8 @@ def plot_top_terms(
         ax.spines[["top", "right"]].set_visible(False)
     for ax in flat[len(topics) :]:
         ax.set_visible(False)
+    for ax in flat:
+        use_cjk_fallback(ax)
     return np.asarray(axes)
 
 
@@ -690,4 +803,5 @@ def plot_mapping_table(mapping: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     table.auto_set_column_width(list(range(len(columns))))
     table.scale(1, 1.3)
     ax.axis("off")
+    use_cjk_fallback(ax)
     return ax

@@ -176,7 +176,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     from corpus_tm.aggregation import SmallSampleWarning, section_shares, unresolved_domains
     from corpus_tm.backends import get_backend
     from corpus_tm.domains import dictionary_shares
-    from corpus_tm.lexicon import default_lexicon, load_lexicon
+    from corpus_tm.lexicon import corpus_languages, default_lexicon, load_lexicon
     from corpus_tm.loading import load_documents
     from corpus_tm.preprocessing import build_corpus
     from corpus_tm.sectioning import split_sections
@@ -212,7 +212,13 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     domains, models = study.domains, study.models
     lexicon = default_lexicon() if domains.lexicon == "default" else load_lexicon(domains.lexicon)
     seed = models.random_state
-    base_key = (corpus.fingerprint, lexicon.to_frame(), package_version())
+    # The terms of the corpus's other languages (an English-only corpus keeps its old key).
+    other_terms = [
+        lexicon.for_language(code).to_frame()
+        for code in corpus_languages(corpus, lexicon)
+        if code != lexicon.language
+    ]
+    base_key = (corpus.fingerprint, lexicon.to_frame(), package_version(), *other_terms)
     runs, stable, resolution, recommendation = _sweep_and_k(study, corpus, lexicon, progress)
     k = recommendation.k if models.n_topics == "auto" else int(models.n_topics)
     if models.n_topics == "auto":

@@ -40,7 +40,7 @@ class CorpusSettings:
     """``[corpus]``: where the documents are and what a unit is (paths resolved)."""
 
     path: str | None = None
-    unit: Literal["paragraph", "section", "sentences"] = "paragraph"
+    unit: Literal["paragraph", "section", "sentences", "article"] = "paragraph"
     window: int = 5
     encoding: str | None = None
     text_column: str = "text"
@@ -233,8 +233,8 @@ def _seed(value: int) -> bool:
 # function giving it where it depends on the registered backends)
 VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], str]]] = {
     ("corpus", "unit"): (
-        lambda v: v in ("paragraph", "section", "sentences"),
-        "'paragraph', 'section' or 'sentences'",
+        lambda v: v in ("paragraph", "section", "sentences", "article"),
+        "'paragraph', 'section', 'sentences' or 'article' (one unit per article of a law)",
     ),
     ("corpus", "window"): (_at_least(1), "an integer >= 1 (sentences per unit)"),
     ("models", "n_topics"): (

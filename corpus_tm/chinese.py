@@ -26,10 +26,12 @@ them comes out as one token wherever it occurs (with the segmenter's own suggest
 from __future__ import annotations
 
 import importlib.resources
+import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable
 from functools import cached_property
+from pathlib import Path
 
 from corpus_tm.errors import ConfigError
 from corpus_tm.language import _EN_MATCH_PIECE, _EN_PIECE, _EN_POSSESSIVE, register_language
@@ -57,24 +59,40 @@ _ZH_WORD = re.compile(f"[{HAN_CHARACTERS}]|{_NOT_HAN_WORD}(?:['-]{_NOT_HAN_WORD}
 _CONNECTORS = frozenset({"的", "与", "和", "及", "之"})
 
 
-def lexicon_words() -> tuple[str, ...]:
-    """The Chinese terms of the bundled lexicon (``corpus_tm/data/domains.toml``), sorted.
+def lexicon_words(path: str | os.PathLike[str] | None = None) -> tuple[str, ...]:
+    """The Chinese terms of a lexicon file, sorted: by default the bundled ``domains.toml``.
 
     The ``terms`` and ``exclude`` lists of every ``[domains.<id>.zh]`` table; empty when the
     lexicon has no Chinese terms.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A lexicon TOML file in the format of ``corpus_tm/data/domains.toml``.
 
     Returns
     -------
     tuple of str
         Distinct terms (stripped), in sorted order.
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read or is not valid TOML.
     """
-    text = (
-        importlib.resources.files("corpus_tm")
-        .joinpath("data", "domains.toml")
-        .read_text(encoding="utf-8")
-    )
+    try:
+        if path is None:
+            resource = importlib.resources.files("corpus_tm").joinpath("data", "domains.toml")
+            text = resource.read_text(encoding="utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(
+            f"{path or 'domains.toml'}: cannot read its Chinese terms ({exc})."
+        ) from None
     words: set[str] = set()
-    for domain in tomllib.loads(text).get("domains", {}).values():
+    for domain in data.get("domains", {}).values():
         chinese = domain.get("zh", {}) if isinstance(domain, dict) else {}
         for key in ("terms", "exclude"):
             words.update(w.strip() for w in chinese.get(key, []) if isinstance(w, str))
@@ -94,9 +112,12 @@ class Chinese:
     Parameters
     ----------
     user_words : iterable of str, default ()
-        Words the segmenter keeps whole, added to the Chinese terms of the bundled lexicon
+        Words the segmenter keeps whole, added to the Chinese terms of the lexicon
         (:func:`lexicon_words`). Words with white space inside cannot be one token and are
         left out.
+    lexicon : path-like, optional
+        The lexicon file whose Chinese terms the segmenter keeps whole; the bundled
+        ``domains.toml`` by default.
 
     Notes
     -----
@@ -119,11 +140,14 @@ class Chinese:
     #: words of letters too.
     numbers_in_letters = True
 
-    def __init__(self, user_words: Iterable[str] = ()) -> None:
+    def __init__(
+        self, user_words: Iterable[str] = (), *, lexicon: str | os.PathLike[str] | None = None
+    ) -> None:
         if isinstance(user_words, str):
             raise ConfigError(f"user_words must be a list of words, not the string {user_words!r}.")
         words = (_dictionary_word(w) for w in user_words)
         self.user_words: tuple[str, ...] = tuple(sorted({w for w in words if w}))
+        self.lexicon = lexicon
         self._variants: dict[tuple[str, ...], Chinese] = {}
 
     def __repr__(self) -> str:
@@ -146,13 +170,13 @@ class Chinese:
         if words == self.user_words:
             return self
         if words not in self._variants:
-            self._variants[words] = Chinese(words)
+            self._variants[words] = Chinese(words, lexicon=self.lexicon)
         return self._variants[words]
 
     @cached_property
     def dictionary_words(self) -> tuple[str, ...]:
         """The words added to the segmenter: the lexicon's Chinese terms and the user words."""
-        lexicon = filter(None, map(_dictionary_word, lexicon_words()))
+        lexicon = filter(None, map(_dictionary_word, lexicon_words(self.lexicon)))
         return tuple(sorted({*lexicon, *self.user_words}))
 
     @cached_property

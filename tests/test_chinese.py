@@ -379,6 +379,9 @@ _BUILD = """
 import hashlib, json, sys
 import pandas as pd
 import corpus_tm as ctm
+from corpus_tm import preprocessing
+preprocessing._PARALLEL_MIN_CHARS = 0  # worker processes with n_jobs=2, where cores are free
+preprocessing._CHUNK_CHARS = 20_000
 units = pd.read_json(sys.argv[1], orient="records")
 corpus = ctm.build_corpus(units, cache_dir=False, n_jobs=int(sys.argv[2]), phrase_layers=1)
 ids, offsets = corpus.token_ids

@@ -8,7 +8,7 @@ dictionary loaded only when the first Chinese text is cut).
 
 The segmenter is rjieba (jieba-rs, the Rust port of jieba, with its bundled dictionary) with
 the HMM for unknown words off: on the seven PRC security laws it cuts exactly where jieba
-cuts (token-boundary F1 1.0 with the same HMM setting) about ten times faster, keeps no
+cuts (token-boundary F1 1.0 with the same HMM setting) 9 to 31 times faster, keeps no
 global state and writes no cache file; the HMM mostly joins characters across word
 boundaries (``日起``, ``处二``, ``对核``). See ``benchmarks/bench_segmenters.py`` and the
 benchmarks README. Each :class:`Chinese` object owns its own ``rjieba.Jieba`` instance, so a

@@ -84,6 +84,13 @@ class Language(Protocol):
       ``与``, ``和``).
     * ``min_length`` of the preprocessing settings counts characters: its default of 2
       drops one-character words such as ``党``, which a Chinese study may want to keep.
+
+    Optional members, read with ``getattr`` and a default (:class:`corpus_tm.chinese.Chinese`
+    has them): ``phrase_layers`` (int, the default ``phrase_layers`` of preprocessing for
+    the language; 2 without it), ``numbers_in_letters`` (bool: preprocessing asks
+    :meth:`is_number` about words of letters too; False without it), ``with_words(words)``
+    (the language with ``PreprocessSettings.user_words`` in its segmenter's dictionary) and
+    ``dictionary_words`` (the words of that dictionary, part of the corpus cache key).
     """
 
     @property

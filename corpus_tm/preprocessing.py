@@ -7,7 +7,10 @@ a gensim ``Dictionary`` and, derived from them, the bag of words and a CSR docum
 matrix. Built corpora are cached on disk (see :mod:`corpus_tm.cache`).
 
 What a word, a number, a stop word and a lemma are is the business of the language
-(``language="en"``; see :mod:`corpus_tm.language`); the steps below describe English.
+(``language="en"``; see :mod:`corpus_tm.language`); the steps below describe English. A unit
+table with a ``language`` column is preprocessed one language at a time (each with its own
+rules, stop words and phrase statistics) into one shared vocabulary; Chinese units are cut
+into words by a segmenter (:mod:`corpus_tm.chinese`) and are not lemmatised.
 
 The steps, in order:
 

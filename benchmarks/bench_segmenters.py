@@ -50,6 +50,9 @@ RESULTS = ROOT / "benchmarks" / "results"
 LAWS = ROOT / ".." / "shared" / "corpora" / "prc-security-laws-zh" / "texts"
 TERMS = ("网络安全", "数据安全", "生物安全", "国家安全")
 FORCED_FREQUENCY = 10**6
+# jieba writes its prefix dictionary to jieba.cache in this folder (not the shared temporary
+# folder); every Tokenizer of a run uses it, so only the first one builds the dictionary.
+JIEBA_CACHE = tempfile.TemporaryDirectory(prefix="bench-jieba-")
 
 Segmenter = Callable[[str], list[str]]
 
@@ -128,8 +131,8 @@ def _jieba(hmm: bool, user_words: int | None) -> Segmenter:
 
     import jieba
 
-    tokenizer = jieba.Tokenizer()
-    tokenizer.tmp_dir = tempfile.mkdtemp(prefix="bench-jieba-")
+    tokenizer = jieba.Tokenizer()  # an instance of its own, not jieba's global one
+    tokenizer.tmp_dir = JIEBA_CACHE.name  # its jieba.cache goes here, removed at the end
     logging.getLogger("jieba").setLevel(logging.WARNING)
     tokenizer.initialize()
     if user_words is not None:
@@ -313,6 +316,7 @@ def main() -> None:
     for pair, f1 in agreement.items():
         print(f"| {pair} | {f1} |")
     sys.stdout.flush()
+    JIEBA_CACHE.cleanup()
 
 
 if __name__ == "__main__":

@@ -44,7 +44,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "get_language",
         "register_language",
     ),
-    "loading": ("load_documents", "normalize_text"),
+    "loading": ("LanguageWarning", "detect_language", "load_documents", "normalize_text"),
+    "chinese": ("Chinese",),
     "sectioning": (
         "HeadingPattern",
         "SectioningRules",

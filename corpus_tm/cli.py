@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from corpus_tm.backends import available_backends
 from corpus_tm.errors import CorpusTmError
+from corpus_tm.language import available_languages
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,7 +42,7 @@ def _sections(args: argparse.Namespace) -> int:
     from corpus_tm.loading import load_documents
     from corpus_tm.sectioning import SectioningWarning, sections_table, split_sections
 
-    documents = load_documents(args.path, encoding=args.encoding)
+    documents = load_documents(args.path, encoding=args.encoding, language=args.language)
     if args.check:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SectioningWarning)  # the report lists them
@@ -115,11 +116,24 @@ def _check_figures(args: argparse.Namespace) -> int:
 
 
 def _corpus_from(path: str, args: argparse.Namespace):
+    from corpus_tm.loading import load_documents
     from corpus_tm.preprocessing import build_corpus
-    from corpus_tm.sectioning import read_corpus
+    from corpus_tm.sectioning import split_sections
 
-    units = read_corpus(path, unit=args.unit)
+    documents = load_documents(path, language=args.language)
+    units = split_sections(documents, unit=args.unit).units
     return build_corpus(units, n_jobs=args.n_jobs, progress=not args.quiet)
+
+
+def _add_language_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--language",
+        default="auto",
+        metavar="CODE",
+        help="language of the documents: 'auto' (default: the metadata's language column, "
+        "else detected from the script), or a code for all of them "
+        f"({', '.join(available_languages())})",
+    )
 
 
 def _parse_ints(text: str) -> list[int]:
@@ -181,6 +195,7 @@ def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--n-jobs", type=int, default=1, help="processes to use")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_language_option(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -206,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     sections.add_argument(
         "--encoding", default=None, help="encoding of the files (detected when not given)"
     )
+    _add_language_option(sections)
     sections.add_argument(
         "--titles", action="store_true", help="also print part and section titles"
     )

@@ -21,16 +21,18 @@ Who calls what:
 * the lexicon matcher (``Lexicon.language``): :meth:`~Language.match_pieces`,
   :meth:`~Language.lemmatize`, :attr:`~Language.connector_words`.
 
-One language is built in: English (``"en"``, :class:`English`). Adding another is one module
-with a class that has the members of :class:`Language` and one line
-``register_language(Chinese())``; every stage then takes ``language="zh"``. Layout rules
-that are not about a language stay in their stage: hyphens joining compound words
+Two languages are built in: English (``"en"``, :class:`English`) and Chinese (``"zh"``,
+:class:`corpus_tm.chinese.Chinese`, whose module is imported by :func:`get_language` on first
+use). Adding another is one module with a class that has the members of :class:`Language` and
+one line ``register_language(Klingon())``; every stage then takes ``language="tlh"``. Layout
+rules that are not about a language stay in their stage: hyphens joining compound words
 (preprocessing), headings and page furniture (sectioning, furniture) and the re-flowing of
 wrapped lines (reflow).
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.resources
 import re
 from collections.abc import Callable
@@ -82,6 +84,13 @@ class Language(Protocol):
       ``与``, ``和``).
     * ``min_length`` of the preprocessing settings counts characters: its default of 2
       drops one-character words such as ``党``, which a Chinese study may want to keep.
+
+    Optional members, read with ``getattr`` and a default (:class:`corpus_tm.chinese.Chinese`
+    has them): ``phrase_layers`` (int, the default ``phrase_layers`` of preprocessing for
+    the language; 2 without it), ``numbers_in_letters`` (bool: preprocessing asks
+    :meth:`is_number` about words of letters too; False without it), ``with_words(words)``
+    (the language with ``PreprocessSettings.user_words`` in its segmenter's dictionary) and
+    ``dictionary_words`` (the words of that dictionary, part of the corpus cache key).
     """
 
     @property
@@ -413,6 +422,9 @@ _MEMBERS = (
     "match_pieces",
 )
 _REGISTRY: dict[str, Language] = {}
+# Built-in languages whose module is imported (and registers them) on first use, so that
+# ``import corpus_tm`` stays light: code -> module.
+_BUILT_IN: dict[str, str] = {"zh": "corpus_tm.chinese"}
 
 
 def register_language(language: Language, *, replace: bool = False) -> Language:
@@ -479,6 +491,8 @@ def get_language(code: str) -> Language:
     ConfigError
         If no language is registered under ``code``; the message lists the codes that are.
     """
+    if isinstance(code, str) and code not in _REGISTRY and code in _BUILT_IN:
+        importlib.import_module(_BUILT_IN[code])  # registers the language when imported
     try:
         return _REGISTRY[code]
     except (KeyError, TypeError):
@@ -490,8 +504,11 @@ def get_language(code: str) -> Language:
 
 
 def available_languages() -> list[str]:
-    """The codes of the registered languages, sorted (``["en"]`` unless more are added)."""
-    return sorted(_REGISTRY)
+    """The codes of the registered languages, sorted (``["en", "zh"]`` unless more are added).
+
+    Built-in languages count as registered before their module is imported.
+    """
+    return sorted(set(_REGISTRY) | set(_BUILT_IN))
 
 
 ENGLISH = register_language(English())

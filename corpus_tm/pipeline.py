@@ -195,6 +195,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
         study.corpus_path,
         encoding=study.corpus.encoding,
         text_column=study.corpus.text_column,
+        language=study.corpus.language,
     )
     sections = split_sections(
         documents,

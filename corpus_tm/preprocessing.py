@@ -7,7 +7,10 @@ a gensim ``Dictionary`` and, derived from them, the bag of words and a CSR docum
 matrix. Built corpora are cached on disk (see :mod:`corpus_tm.cache`).
 
 What a word, a number, a stop word and a lemma are is the business of the language
-(``language="en"``; see :mod:`corpus_tm.language`); the steps below describe English.
+(``language="en"``; see :mod:`corpus_tm.language`); the steps below describe English. A unit
+table with a ``language`` column is preprocessed one language at a time (each with its own
+rules, stop words and phrase statistics) into one shared vocabulary; Chinese units are cut
+into words by a segmenter (:mod:`corpus_tm.chinese`) and are not lemmatised.
 
 The steps, in order:
 
@@ -175,10 +178,13 @@ class PreprocessSettings:
     connector_words : sequence of str or None, default None
         Words allowed inside a phrase (``rule_of_law``). They are never terms themselves.
         ``None`` takes those of ``language`` (English: gensim's ``ENGLISH_CONNECTOR_WORDS``).
-    phrase_layers : int, default 2
+    phrase_layers : int or None, default None
         How many times the phrase step runs: 1 gives two-word terms (with connectors in
         between, ``rule_of_law``), 2 also joins those into longer terms. 0 turns phrase
-        detection off.
+        detection off. ``None`` takes the default of the language of the units, 2 for
+        English and 0 for Chinese (the segmenter already keeps compounds whole; on the PRC
+        security laws most joined pairs were institutions or pieces of legal formulas, see
+        the benchmarks README). A built corpus stores the number for ``language``.
     phrase_min_count : int, default 5
         A phrase must occur at least this many times in the corpus (gensim ``min_count``).
     phrase_threshold : float, default 0.5
@@ -207,7 +213,14 @@ class PreprocessSettings:
         its rules cut words, fold case, find numbers and lemmas, and give the default stop
         words and connector words. ``dataclasses.replace(settings, language=...)`` keeps the
         ``stopwords`` and ``connector_words`` of ``settings``; add ``stopwords=None,
-        connector_words=None`` to take those of the new language.
+        connector_words=None`` to take those of the new language. A unit table with a
+        ``language`` column (one code per unit, from :func:`corpus_tm.load_documents`) overrides
+        it unit by unit: see :func:`build_corpus`.
+    user_words : sequence of str, default ()
+        Words a segmenting language (Chinese) keeps as one token, added to the Chinese terms
+        of the bundled lexicon, which it always keeps whole. Stored sorted, stripped and
+        lower-cased; languages that cut words at white space (English) ignore them. Part of
+        the corpus settings and cache key only when given.
 
     Raises
     ------
@@ -223,7 +236,7 @@ class PreprocessSettings:
     stopwords: str | None = None
     extra_stopwords: tuple[str, ...] = ()
     connector_words: tuple[str, ...] | None = None
-    phrase_layers: int = 2
+    phrase_layers: int | None = None
     phrase_min_count: int = 5
     phrase_threshold: float = 0.5
     phrase_scoring: str = "npmi"
@@ -231,6 +244,7 @@ class PreprocessSettings:
     no_above: float = 1.0
     keep_n: int | None = None
     language: str = "en"
+    user_words: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         def fail(name: str, wanted: str) -> None:
@@ -271,8 +285,10 @@ class PreprocessSettings:
         if any("_" in c for c in connectors):
             fail("connector_words", "single words")
         object.__setattr__(self, "connector_words", connectors)
-        if not is_int(self.phrase_layers) or not 0 <= self.phrase_layers <= 5:
-            fail("phrase_layers", "an integer from 0 (no phrases) to 5")
+        if self.phrase_layers is not None and (
+            not is_int(self.phrase_layers) or not 0 <= self.phrase_layers <= 5
+        ):
+            fail("phrase_layers", "an integer from 0 (no phrases) to 5, or None")
         if not is_int(self.phrase_min_count) or self.phrase_min_count < 1:
             fail("phrase_min_count", "an integer >= 1")
         if self.phrase_scoring not in _SCORERS:
@@ -294,8 +310,16 @@ class PreprocessSettings:
             fail("no_above", "a fraction of units in (0, 1]")
         if self.keep_n is not None and (not is_int(self.keep_n) or self.keep_n < 1):
             fail("keep_n", "None (no limit) or an integer >= 1")
+        if isinstance(self.user_words, str) or not isinstance(self.user_words, Iterable):
+            fail("user_words", "a list of words, such as ['网络安全', '关键信息基础设施']")
+        user_words = set()
+        for word in self.user_words:
+            if not isinstance(word, str) or not word.strip():
+                raise ConfigError(f"user_words must contain non-empty strings only, not {word!r}.")
+            user_words.add(word.strip().lower())
+        object.__setattr__(self, "user_words", tuple(sorted(user_words)))
         # Plain Python numbers, so that asdict() is JSON-serialisable.
-        for name in ("min_length", "phrase_layers", "phrase_min_count", "keep_n"):
+        for name in ("min_length", "phrase_layers", "phrase_min_count", "keep_n"):  # int, None
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, int(value))
@@ -314,9 +338,29 @@ class PreprocessSettings:
             return 1
         return max(2, math.ceil(_NO_BELOW_FRACTION * n_units))
 
+    def resolved_phrase_layers(self) -> int:
+        """``phrase_layers``, or when it is None the default of ``language`` (English: 2)."""
+        if self.phrase_layers is not None:
+            return self.phrase_layers
+        return int(getattr(get_language(self.language), "phrase_layers", 2))
+
     def to_dict(self) -> dict[str, Any]:
-        """The settings as plain JSON data (word lists as lists), as stored in a corpus."""
+        """The settings as plain JSON data (word lists as lists)."""
         return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    def resolved_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` as stored in a corpus and hashed into its cache key.
+
+        ``phrase_layers`` is given as the number used for ``language``
+        (:meth:`resolved_phrase_layers`) and ``user_words`` is left out when empty, so that
+        the settings and cache keys of corpora built before these fields existed stay the
+        same.
+        """
+        data = self.to_dict()
+        data["phrase_layers"] = self.resolved_phrase_layers()
+        if not data["user_words"]:
+            del data["user_words"]
+        return data
 
 
 def _settings_from(
@@ -369,6 +413,27 @@ def _unchanged(word: str) -> str:
     return word
 
 
+def _language_of(settings: PreprocessSettings) -> Language:
+    """The language of ``settings``, with its ``user_words`` where the language takes them."""
+    language = get_language(settings.language)
+    with_words = getattr(language, "with_words", None)
+    if settings.user_words and with_words is not None:
+        return with_words(settings.user_words)  # type: ignore[no-any-return]
+    return language
+
+
+def _settings_for(settings: PreprocessSettings, code: str) -> PreprocessSettings:
+    """The settings for the units of language ``code`` in a corpus of several languages.
+
+    ``settings`` itself for units of ``settings.language``; for another language the same
+    settings with that language's standard stop words and connector words (and its phrase
+    layers, unless ``phrase_layers`` is set).
+    """
+    if code == settings.language:
+        return settings
+    return dataclasses.replace(settings, language=code, stopwords=None, connector_words=None)
+
+
 # --------------------------------------------------------------------------------------------
 # Steps 1-2: texts to role ids (runs in worker processes)
 
@@ -384,7 +449,7 @@ class _Tokeniser:
 
     def __init__(self, settings: PreprocessSettings) -> None:
         self.settings = settings
-        self.language = language = get_language(settings.language)
+        self.language = language = _language_of(settings)
         # Bound once: the per-word pass below calls them for every distinct word.
         self._pieces = language.token_pieces
         self._lemma = language.lemmatize if settings.lemmatize else _unchanged
@@ -393,6 +458,11 @@ class _Tokeniser:
         self.lemmas: list[str] = list(self.names)  # the lemma of each term in names
         self.connector_id = {w: i for i, w in enumerate(self.names) if i > _BREAK}
         self.term_id: dict[str, int] = {}
+        # Languages whose numbers can be written in letters (Chinese 三, 二〇二〇) are asked
+        # about words of letters too; in English a word of letters is never a number.
+        self.letter_numbers = settings.drop_numbers and getattr(
+            language, "numbers_in_letters", False
+        )
         self.piece_roles: dict[str, int] = {}
         self.word_roles: dict[str, tuple[int, ...]] = {"\x00": (_UNIT,)}
 
@@ -409,7 +479,7 @@ class _Tokeniser:
         connector = self.connector_id.get(word)
         if connector is not None:
             return connector
-        if word in self.stop:
+        if word in self.stop or (self.letter_numbers and self.language.is_number(word)):
             return _BREAK
         lemma = self._lemma(word)
         if lemma in self.stop or len(lemma) < self.settings.min_length:
@@ -516,8 +586,8 @@ def _tokenise(
     spans = _chunks(texts, min(n_chunks, len(texts)))
     results: list[_Chunk | None] = [None] * len(spans)
     if n_jobs > 1 and len(spans) > 1:
-        if settings.lemmatize:
-            get_language(settings.language).prepare()  # load its tables once, before forking
+        if settings.lemmatize or settings.language != "en":
+            _language_of(settings).prepare()  # load its tables (lemmas, segmenter) before forking
         with ProcessPoolExecutor(
             max_workers=min(n_jobs, len(spans)),
             mp_context=pool_context(),
@@ -722,6 +792,53 @@ def _join_phrases(
 
 
 def _term_tokens(
+    texts: Sequence[str],
+    settings: PreprocessSettings,
+    n_jobs: int,
+    progress: bool,
+    languages: Sequence[str | None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Steps 1-4 for texts in one or more languages (``languages``: a code per text).
+
+    Texts in ``settings.language`` (all of them when ``languages`` is None) are preprocessed
+    with ``settings``; those of another language, as one group a language, with
+    :func:`_settings_for` that language. The groups share one term table; tokens come back in
+    text order. Returns what :func:`_term_tokens_of` returns.
+    """
+    groups = _language_groups(languages, settings.language, len(texts))
+    if groups is None:
+        return _term_tokens_of(texts, settings, n_jobs, progress)
+    table: dict[str, int] = {}
+    all_terms, all_units = [], []
+    for code, rows in groups:
+        terms, unit_of, names = _term_tokens_of(
+            [texts[i] for i in rows.tolist()], _settings_for(settings, code), n_jobs, progress
+        )
+        mapping = np.fromiter(
+            (table.setdefault(name, len(table)) for name in names), dtype=np.int64, count=len(names)
+        )
+        all_terms.append(mapping[terms])
+        all_units.append(rows[unit_of])
+    unit_of = np.concatenate(all_units)
+    order = np.argsort(unit_of, kind="stable")  # text order; within a unit, token order
+    return np.concatenate(all_terms)[order], unit_of[order], list(table)
+
+
+def _language_groups(
+    languages: Sequence[str | None] | None, default: str, n_texts: int
+) -> list[tuple[str, np.ndarray]] | None:
+    """``(code, row numbers)`` of each language, codes sorted; None if all are ``default``."""
+    if languages is None:
+        return None
+    if len(languages) != n_texts:
+        raise InputError(f"languages has {len(languages)} codes for {n_texts} texts.")
+    codes = np.array([default if code is None else code for code in languages], dtype=object)
+    if (codes == default).all():
+        return None
+    return [(str(code), np.flatnonzero(codes == code)) for code in sorted(set(codes.tolist()))]
+
+
+def _term_tokens_of(
     texts: Sequence[str], settings: PreprocessSettings, n_jobs: int, progress: bool
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Steps 1-4: term ids of all kept tokens, the unit of each, and the term table.
@@ -733,7 +850,7 @@ def _term_tokens(
     ids, names, index, lemmas = _tokenise(texts, settings, n_jobs, progress)
     logger.debug("tokenised %d units in %.2fs", len(texts), time.perf_counter() - started)
     n_connectors = len(_connectors(settings))
-    for layer in range(settings.phrase_layers):
+    for layer in range(settings.resolved_phrase_layers()):
         started = time.perf_counter()
         before = len(names)
         ids = _join_phrases(
@@ -782,6 +899,37 @@ def _split(flat: list[str], unit_of: np.ndarray, n_units: int) -> list[list[str]
     return [flat[bounds[i] : bounds[i + 1]] for i in range(n_units)]
 
 
+def _missing(code: Any) -> bool:
+    """An empty cell of a language column: None, NaN, pd.NA or ``""``."""
+    if isinstance(code, str):
+        return not code.strip()
+    return code is None or bool(pd.isna(code))
+
+
+def _check_languages(codes: list[Any], what: str, names: Sequence[str] | None = None) -> list[Any]:
+    """Language codes (or None/NaN: the default) that are all registered languages."""
+    codes = [None if _missing(code) else code for code in codes]
+    known = set(available_languages())
+    bad = [i for i, code in enumerate(codes) if code is not None and code not in known]
+    if bad:
+        where = names if names is not None else [str(i) for i in range(len(codes))]
+        shown = ", ".join(f"{where[i]} ({codes[i]!r})" for i in bad[:5])
+        raise InputError(
+            f"{what} must hold codes of registered languages ({', '.join(sorted(known))}); "
+            f"{len(bad)} do not, e.g. {shown}. Fix the codes (load_documents(..., language=...) "
+            "sets them) or register the language with corpus_tm.register_language."
+        )
+    return codes
+
+
+def _unit_languages(units: pd.DataFrame, unit_ids: list[str]) -> list[Any] | None:
+    """The ``language`` column of a unit table, checked; None without the column."""
+    if "language" not in units.columns:
+        return None
+    codes = units["language"].tolist()
+    return _check_languages(codes, "The unit table's language column", unit_ids)
+
+
 def _check_texts(texts: Any, what: str) -> list[str]:
     if isinstance(texts, str):
         raise InputError(f"{what} must be a sequence of texts, not a single string.")
@@ -802,6 +950,7 @@ def preprocess_texts(
     *,
     n_jobs: int | None = 1,
     progress: bool | None = None,
+    languages: Sequence[str | None] | None = None,
     **setting_overrides: Any,
 ) -> list[list[str]]:
     """Tokenise, lemmatise, remove stop words and join phrases, without a vocabulary filter.
@@ -818,6 +967,10 @@ def preprocess_texts(
         from 1,000,000 characters on cores the load leaves free. The result is the same.
     progress : bool, optional
         Show a progress bar; by default only from 10,000 texts on.
+    languages : sequence of str, optional
+        The language code of each text (``None`` items: ``settings.language``), as the
+        ``language`` column of a unit table gives it to :func:`build_corpus`; by default all
+        texts are in ``settings.language``.
     **setting_overrides
         Fields of :class:`PreprocessSettings` to change, e.g. ``phrase_layers=1``.
 
@@ -838,7 +991,8 @@ def preprocess_texts(
         return []
     n_jobs = check_n_jobs(n_jobs)
     show = len(texts) >= PROGRESS_MIN_UNITS if progress is None else bool(progress)
-    terms, unit_of, names = _term_tokens(texts, settings, n_jobs, show)
+    codes = None if languages is None else _check_languages(list(languages), "languages")
+    terms, unit_of, names = _term_tokens(texts, settings, n_jobs, show, codes)
     flat = list(map(names.__getitem__, terms.tolist()))
     return _split(flat, unit_of, len(texts))
 
@@ -901,20 +1055,34 @@ def _check_units(units: Any, text_column: str) -> tuple[list[str], list[str]]:
     return unit_ids, texts
 
 
-def corpus_key(unit_ids: Sequence[str], texts: Sequence[str], settings: PreprocessSettings) -> str:
+def corpus_key(
+    unit_ids: Sequence[str],
+    texts: Sequence[str],
+    settings: PreprocessSettings,
+    languages: Sequence[str | None] | None = None,
+) -> str:
     """Cache key and fingerprint of the corpus built from these units with these settings.
 
     A sha256 over the unit ids, the texts, the settings, the corpus_tm version and
-    :data:`CORPUS_FORMAT_VERSION`.
+    :data:`CORPUS_FORMAT_VERSION`; when some unit is not in ``settings.language``
+    (``languages``: a code per unit) also over the codes; and when a language used has a
+    segmenter dictionary (Chinese: the lexicon's terms and ``user_words``), over its words.
     """
-    return fingerprint(
-        "corpus_tm.preprocessing",
-        CORPUS_FORMAT_VERSION,
-        package_version(),
-        settings.to_dict(),
-        list(unit_ids),
-        list(texts),
-    )
+    parts: list[Any] = [settings.resolved_dict(), list(unit_ids), list(texts)]
+    groups = _language_groups(languages, settings.language, len(texts))
+    if groups is not None:
+        codes = [settings.language if c is None else c for c in languages or ()]
+        per_language = {code: _settings_for(settings, code).resolved_dict() for code, _ in groups}
+        parts.append({"languages": codes, "settings": per_language})
+    used = [code for code, _ in groups] if groups is not None else [settings.language]
+    words = {
+        code: list(getattr(_language_of(_settings_for(settings, code)), "dictionary_words", ()))
+        for code in used
+    }
+    words = {code: w for code, w in words.items() if w}
+    if words:
+        parts.append({"dictionary_words": words})
+    return fingerprint("corpus_tm.preprocessing", CORPUS_FORMAT_VERSION, package_version(), *parts)
 
 
 def _empty_vocabulary_error(
@@ -944,9 +1112,10 @@ def _build(
     key: str,
     n_jobs: int,
     progress: bool,
+    languages: Sequence[str | None] | None = None,
 ) -> Corpus:
     n_units = len(texts)
-    terms, unit_of, names = _term_tokens(texts, settings, n_jobs, progress)
+    terms, unit_of, names = _term_tokens(texts, settings, n_jobs, progress, languages)
     n_names = len(names)
     df = np.bincount(_distinct(unit_of * n_names + terms) % n_names, minlength=n_names)
     cf = np.bincount(terms, minlength=n_names)
@@ -986,7 +1155,7 @@ def _build(
         units=units.reset_index(drop=True),
         tokens=tokens,
         dictionary=dictionary,
-        settings=settings.to_dict(),
+        settings=settings.resolved_dict(),
         fingerprint=key,
     )
 
@@ -1006,7 +1175,15 @@ def build_corpus(
     ----------
     units : pandas.DataFrame
         The unit table from :func:`corpus_tm.read_corpus`: one row per unit with a unique
-        ``unit_id`` and the text in ``settings.text_column`` (``"text"``).
+        ``unit_id`` and the text in ``settings.text_column`` (``"text"``). An optional
+        ``language`` column (codes such as ``"en"``, ``"zh"``; empty cells count as
+        ``settings.language``) gives each unit's language: each unit is tokenised with the
+        rules of its own language into one shared vocabulary. Units in
+        ``settings.language`` use ``settings`` as they are; units of another language use the
+        same settings with that language's standard stop words, connector words and phrase
+        layers (``extra_stopwords``, ``user_words``, ``min_length`` and the vocabulary
+        filter apply to all), and phrases are learnt within each language. Without the
+        column every unit is in ``settings.language``.
     settings : PreprocessSettings, optional
         The preprocessing settings; ``PreprocessSettings()`` by default.
     n_jobs : int or None, default 1
@@ -1016,8 +1193,9 @@ def build_corpus(
     cache_dir : str, path-like, bool or None, default None
         Where built corpora are cached. ``None``: the ``CORPUS_TM_CACHE_DIR`` environment
         variable, else ``.corpus_tm_cache`` in the working directory. ``False``: no cache.
-        The cache key covers the unit ids, the texts, the settings and the corpus_tm
-        version, so changing any of them builds a new corpus.
+        The cache key covers the unit ids, the texts, the settings (with ``user_words``),
+        the unit languages, the segmenter's lexicon words and the corpus_tm version, so
+        changing any of them builds a new corpus.
     progress : bool, optional
         Show a progress bar; by default only for 10,000 units or more.
     **setting_overrides
@@ -1033,9 +1211,9 @@ def build_corpus(
     Raises
     ------
     InputError
-        If the unit table lacks ``unit_id`` or the text column, has repeated unit ids or
-        missing texts, or if nothing is left after preprocessing (the message names the
-        settings to relax).
+        If the unit table lacks ``unit_id`` or the text column, has repeated unit ids,
+        missing texts or a language code that is not registered, or if nothing is left after
+        preprocessing (the message names the settings to relax).
     ConfigError
         If a setting is invalid or unknown.
 
@@ -1050,7 +1228,8 @@ def build_corpus(
     unit_ids, texts = _check_units(units, settings.text_column)
     n_jobs = check_n_jobs(n_jobs)
     show = len(texts) >= PROGRESS_MIN_UNITS if progress is None else bool(progress)
-    key = corpus_key(unit_ids, texts, settings)
+    languages = _unit_languages(units, unit_ids)
+    key = corpus_key(unit_ids, texts, settings, languages)
     root = resolve_cache_dir(cache_dir)
     if root is not None:
         entry = load_entry(root, CACHE_KIND, key)
@@ -1063,7 +1242,7 @@ def build_corpus(
                 if cached.unit_ids == unit_ids and cached.fingerprint == key:
                     return dataclasses.replace(cached, units=units.reset_index(drop=True))
                 discard_entry(entry, reason="it holds another corpus")
-    corpus = _build(units, texts, settings, key, n_jobs, show)
+    corpus = _build(units, texts, settings, key, n_jobs, show, languages)
     if root is not None:
         try:
             store_entry(

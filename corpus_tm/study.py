@@ -37,13 +37,19 @@ class StudyInfo:
 
 @dataclass(frozen=True)
 class CorpusSettings:
-    """``[corpus]``: where the documents are and what a unit is (paths resolved)."""
+    """``[corpus]``: where the documents are and what a unit is (paths resolved).
+
+    ``language``: ``"auto"`` (the metadata's ``language`` column, else detected per document)
+    or a language code for every document (``"en"``, ``"zh"``); see
+    :func:`corpus_tm.load_documents`.
+    """
 
     path: str | None = None
     unit: Literal["paragraph", "section", "sentences", "article"] = "paragraph"
     window: int = 5
     encoding: str | None = None
     text_column: str = "text"
+    language: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class PreprocessingSettings:
     phrase_layers: int | None = None
     phrase_min_count: int | None = None
     phrase_threshold: float | None = None
+    user_words: list[str] | None = None
 
     def given(self) -> dict[str, Any]:
         """The settings that are set, as keywords of :func:`corpus_tm.build_corpus`."""
@@ -182,6 +189,12 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
 }
 
 
+# Keys added after studies were first written: kept out of ``Study.settings`` (and so out of
+# figure manifests and cache keys) unless the study file gives them, so that the manifest of a
+# study that does not use them stays byte for byte the same. Their typed sections fill in the
+# defaults.
+_LATER_KEYS = frozenset({("corpus", "language"), ("preprocessing", "user_words")})
+
 _SEED_LIMIT = 2**32  # numpy and scikit-learn take seeds below 2**32
 _FORMATS = ("png", "svg", "pdf")
 
@@ -195,6 +208,12 @@ FIGURE_NAMES = (
     "method_comparison",
     "topic_mapping",
 )
+
+
+def _language_codes() -> list[str]:
+    from corpus_tm.language import available_languages
+
+    return available_languages()
 
 
 def _backend_names(*, sweepable: bool = False) -> list[str]:
@@ -237,6 +256,10 @@ VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], st
         "'paragraph', 'section', 'sentences' or 'article' (one unit per article of a law)",
     ),
     ("corpus", "window"): (_at_least(1), "an integer >= 1 (sentences per unit)"),
+    ("corpus", "language"): (
+        lambda v: v == "auto" or v in _language_codes(),
+        lambda: '"auto" or a language code (' + ", ".join(map(repr, _language_codes())) + ")",
+    ),
     ("models", "n_topics"): (
         lambda v: v == "auto" if isinstance(v, str) else v >= 1,
         'an integer >= 1, or "auto" (the k the sweep recommends)',
@@ -468,7 +491,7 @@ def parse_study(data: dict[str, Any], *, path: str | os.PathLike[str]) -> Study:
                     raise ConfigError(
                         f"{path}: {section}.{key} must be {expected_value}, not {value!r}."
                     )
-            else:
+            elif (section, key) not in _LATER_KEYS:
                 values[key] = list(default) if isinstance(default, list) else default
         settings[section] = values
     if not settings["corpus"]["path"]:

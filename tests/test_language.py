@@ -169,7 +169,7 @@ def test_unknown_language_is_a_config_error_naming_the_codes():
         count_words("One two", language="xx")
     with pytest.raises(ConfigError, match="xx"):
         word_pieces("biosafety", language="xx")
-    with pytest.raises(ConfigError, match=r"language must be a registered language \(en\)"):
+    with pytest.raises(ConfigError, match=r"language must be a registered language \(en, zh\)"):
         PreprocessSettings(language="xx")
     with pytest.raises(ConfigError, match=r"\[lexicon\] language: Unknown language 'xx'"):
         lexicon_from_dict({"lexicon": {"language": "xx"}, "domains": {"bio": {"terms": ["a"]}}})
@@ -216,12 +216,12 @@ def test_english_settings_defaults_are_unchanged():
     assert settings.stopwords == "english"
     assert settings.connector_words == tuple(sorted(ENGLISH_CONNECTOR_WORDS))
     assert settings.to_dict()["language"] == "en"
-    with pytest.raises(ConfigError, match=r"stopwords must be 'english' or 'none'"):
+    with pytest.raises(ConfigError, match=r"stopwords must be 'english' or 'chinese' or 'none'"):
         PreprocessSettings(stopwords="french")
 
 
 def test_a_second_language_is_one_class_and_one_registration(pipe):
-    assert available_languages() == ["en", "pipe"]
+    assert available_languages() == ["en", "pipe", "zh"]
     assert split_sentences("one two| three|four", language="pipe") == [
         "one two|",
         "three|",
@@ -236,6 +236,9 @@ def test_a_second_language_is_one_class_and_one_registration(pipe):
 
 
 def test_build_corpus_follows_the_language(pipe, example_units):
+    # Without a language column every unit is in settings.language (a column decides unit by
+    # unit: tests/test_chinese.py).
+    example_units = example_units.drop(columns="language")
     english = build_corpus(example_units, cache_dir=False)
     toy = build_corpus(example_units, cache_dir=False, language="pipe")
     assert toy.settings["language"] == "pipe"

@@ -34,7 +34,7 @@ from corpus_tm.backends import available_backends, get_backend
 from corpus_tm.corpus import Corpus
 from corpus_tm.domains import map_topics
 from corpus_tm.errors import ConfigError, InputError
-from corpus_tm.lexicon import Lexicon, default_lexicon, lexicon_coverage
+from corpus_tm.lexicon import Lexicon, corpus_languages, default_lexicon, lexicon_coverage
 from corpus_tm.matching import match_topics
 from corpus_tm.models import (
     TopicModel,
@@ -955,6 +955,7 @@ def evidenced_domains(
             "n_units_total": int(n_total),
             "lexicon": lexicon.name,
             "lexicon_version": lexicon.version,
+            "languages": corpus_languages(data, lexicon),
         }
     )
     return table
@@ -994,7 +995,11 @@ def _resolution_table(
     min_lift: float,
     min_mass: float,
 ) -> pd.DataFrame:
-    mapping = map_topics(model, lexicon, score="lift", min_score=min_lift, min_mass=min_mass)
+    # the model's terms are matched in the languages of the corpus the evidence came from
+    languages = evidence.attrs.get("languages")
+    mapping = map_topics(
+        model, lexicon, score="lift", min_score=min_lift, min_mass=min_mass, languages=languages
+    )
     rows = []
     shown = evidence[evidence["evidenced"].astype(bool)]
     for record in shown.to_dict("records"):

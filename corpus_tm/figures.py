@@ -221,6 +221,21 @@ def _unresolved(results: StudyResults, method: str) -> list[str]:
     return rows["domain"].tolist()
 
 
+def _domain_labels(results: StudyResults) -> dict[str, str] | None:
+    """Domain labels in the language of the documents when they all share one that the
+    lexicon has terms in and that is not its own (the Chinese labels of a Chinese corpus);
+    ``None`` (the domain ids) otherwise."""
+    from corpus_tm.lexicon import corpus_languages
+
+    lexicon = next(iter(results.domain_shares.values())).lexicon
+    languages = corpus_languages(results.units, lexicon)
+    if len(languages) != 1 or languages[0] == lexicon.language:
+        return None
+    if languages[0] not in lexicon.languages:
+        return None
+    return {d.id: d.label for d in lexicon.for_language(languages[0]).domains}
+
+
 def _shown_domains(results: StudyResults, n: int = 10, method: str | None = None) -> list[str]:
     """Domains with evidence (largest document-level shares of ``method``, or of all), other."""
     from corpus_tm.plotting import top_domains
@@ -265,20 +280,22 @@ def domain_heatmap(results: StudyResults) -> FigureResult:
 
     doc_id, method = _main_document(results), _main_method(results)
     domains = _shown_domains(results, method=method)
-    data = _rows(results, method=method, level="section", doc_id=doc_id, domain=domains)
+    level = results.study.figures.level
+    data = _rows(results, method=method, level=level, doc_id=doc_id, domain=domains)
 
     def draw(table: pd.DataFrame) -> Figure:
         figure = _figure(PAGE_WIDTH, 0.32 * table["label"].nunique() + 1.3)
         plot_section_heatmap(
             table,
             domains=domains,
+            domain_labels=_domain_labels(results),
             intervals=True,
             unresolved=_unresolved(results, method),
             ax=figure.add_subplot(),
         )
         ci = int(100 * results.study.aggregation.ci)
         figure.suptitle(
-            f"Security domains by section of {doc_id}\n{_method_title(method)}; share of "
+            f"Security domains by {level} of {doc_id}\n{_method_title(method)}; share of "
             f"tokens in %, {ci}% bootstrap interval below",
             fontsize=9,
         )
@@ -294,7 +311,7 @@ def domain_bars(results: StudyResults) -> FigureResult:
 
     method = _main_method(results)
     domains = [d for d in _shown_domains(results, 8, method=method) if d != "other"]
-    data = _rows(results, method=method, level="section")
+    data = _rows(results, method=method, level=results.study.figures.level)
 
     def draw(table: pd.DataFrame) -> Figure:
         documents = table["doc_id"].unique().tolist()
@@ -304,7 +321,14 @@ def domain_bars(results: StudyResults) -> FigureResult:
             len(documents), 1, height_ratios=[h + 3 for h in heights], squeeze=False
         )[:, 0]
         for i, (ax, doc_id) in enumerate(zip(axes, documents, strict=True)):
-            plot_domain_bars(table, doc_id=doc_id, domains=domains, legend=i == 0, ax=ax)
+            plot_domain_bars(
+                table,
+                doc_id=doc_id,
+                domains=domains,
+                domain_labels=_domain_labels(results),
+                legend=i == 0,
+                ax=ax,
+            )
             ax.set_title(doc_id, loc="left")
         return figure
 
@@ -317,13 +341,15 @@ def domain_flow(results: StudyResults) -> FigureResult:
     from corpus_tm.plotting import plot_domain_flow, top_domains
 
     doc_id, method = _main_document(results), _main_method(results)
-    data = _rows(results, method=method, level="section", doc_id=doc_id)
+    data = _rows(results, method=method, level=results.study.figures.level, doc_id=doc_id)
     domains = top_domains(data, 6)
     data = data[data["domain"].isin(domains)]
 
     def draw(table: pd.DataFrame) -> Figure:
         figure = _figure(PAGE_WIDTH, 2.8)
-        plot_domain_flow(table, domains=domains, ax=figure.add_subplot())
+        plot_domain_flow(
+            table, domains=domains, domain_labels=_domain_labels(results), ax=figure.add_subplot()
+        )
         figure.suptitle(
             f"How the domains flow through {doc_id} ({_method_title(method)}; "
             f"{int(100 * results.study.aggregation.ci)}% bootstrap "
@@ -401,7 +427,13 @@ def method_comparison(results: StudyResults) -> FigureResult:
         for ax in axes.ravel()[len(methods) :]:
             ax.set_visible(False)
         used = axes if axes.size == len(methods) else axes.ravel()[: len(methods)]
-        plot_method_comparison(table, methods=methods, domains=domains, axes=used)
+        plot_method_comparison(
+            table,
+            methods=methods,
+            domains=domains,
+            domain_labels=_domain_labels(results),
+            axes=used,
+        )
         for ax, method in zip(axes.ravel(), methods, strict=False):
             ax.set_title(_method_title(method), fontsize="small", loc="left")
         return figure

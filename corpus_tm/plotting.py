@@ -692,6 +692,7 @@ def plot_method_comparison(
     level: str | None = None,
     methods: Sequence[str] | None = None,
     domains: Sequence[str] | None = None,
+    domain_labels: Mapping[str, str] | None = None,
     axes: np.ndarray | None = None,
 ) -> np.ndarray:
     """The same sections under several methods, as heatmaps side by side on one colour scale.
@@ -706,6 +707,8 @@ def plot_method_comparison(
         Methods to draw, in this order (default: all, in order of appearance).
     domains : sequence of str, optional
         Columns (default: the eight largest over all methods).
+    domain_labels : mapping of str to str, optional
+        Column labels by domain id, as for :func:`plot_section_heatmap`.
     axes : array of Axes, optional
         One Axes per method, in a row or a grid (row by row; only the first column shows the
         section labels); a new figure is made when not given.
@@ -737,6 +740,7 @@ def plot_method_comparison(
             doc_id=doc_id,
             level=level,
             domains=domains,
+            domain_labels=domain_labels,
             vmax=vmax,
             colorbar=i == len(methods) - 1,
             ax=ax,

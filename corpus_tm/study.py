@@ -131,6 +131,8 @@ class FigureSettings:
     doc_id: str | None = None
     method: str = "nmf_mapped"
     make: list[str] | None = None
+    #: the rows of the section figures (heatmap, bars, flow): sub-sections or parts
+    level: Literal["section", "part"] = "section"
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,7 @@ VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], st
         lambda v: bool(v) and all(f in _FORMATS for f in v),
         f"a non-empty list of {', '.join(map(repr, _FORMATS))}",
     ),
+    ("figures", "level"): (lambda v: v in ("section", "part"), "'section' or 'part'"),
     ("figures", "dpi"): (lambda v: 10 <= v <= 2400, "an integer from 10 to 2400"),
     ("figures", "make"): (
         lambda v: bool(v) and all(isinstance(x, str) for x in v),

@@ -1,0 +1,97 @@
+"""The Chinese study (study-prc-laws.toml): seven PRC security laws in the original Chinese.
+
+The known answer is not the package's: PROVENANCE.md of the corpus names the domain a reader
+expects of each law (defence law: military, counter-espionage law: political, ...). Every
+method the study runs must make that domain the law's largest (``other`` aside). The
+committed figures of the study (figures/prc-laws) must be what the code makes.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+import corpus_tm as ctm
+from corpus_tm.figures import check_figures
+from corpus_tm.pipeline import run_study
+from corpus_tm.study import Study
+
+REPO = Path(__file__).resolve().parents[1]
+STUDY = REPO / "study-prc-laws.toml"
+LAWS = REPO.parent / "shared" / "corpora" / "prc-security-laws-zh"
+
+pytestmark = pytest.mark.skipif(
+    not LAWS.is_dir(), reason="needs ../shared/corpora/prc-security-laws-zh beside the repository"
+)
+
+
+def expected_domains() -> dict[str, str]:
+    """doc_id -> expected domain, read from the table of PROVENANCE.md."""
+    text = (LAWS / "PROVENANCE.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| ([a-z0-9-]+) \| [^|]+ \| ([a-z]+)[^|]*\|$", text, flags=re.M)
+    return {doc_id: domain for doc_id, domain in rows if doc_id != "doc_id"}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    study = ctm.load_study(STUDY)
+    settings = copy.deepcopy(study.settings)
+    settings["run"]["cache_dir"] = str(tmp_path_factory.mktemp("zh-cache"))
+    settings["run"]["n_jobs"] = 1
+    with warnings.catch_warnings():
+        # small chapters and domains no model resolves: warned, and not what is tested here
+        warnings.simplefilter("ignore", ctm.CorpusTmWarning)
+        # the sweep's NMF runs from random starts, some of which stop at max_iter
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return run_study(Study(path=study.path, settings=settings), progress=False)
+
+
+def test_provenance_names_seven_laws():
+    expected = expected_domains()
+    assert len(expected) == 7
+    assert len(set(expected.values())) == 7
+    assert set(expected.values()) <= set(ctm.default_lexicon().domain_ids)
+
+
+def test_every_document_is_read_as_chinese_articles(results):
+    units = results.units
+    assert set(units["language"]) == {"zh"}
+    assert set(units["doc_id"]) == set(expected_domains())
+    # one unit per article: 第…条 labels, numbered from 1 without gaps in every law
+    for doc_id, rows in units.groupby("doc_id"):
+        articles = rows.loc[rows["article"] > 0, "article"].tolist()
+        assert articles == list(range(1, len(articles) + 1)), doc_id
+        assert rows.loc[rows["article"] > 0, "article_label"].str.match(r"^第.+条$").all()
+
+
+@pytest.mark.parametrize("method", ["dictionary", "keyatm", "lda_mapped", "nmf_mapped"])
+def test_every_laws_largest_domain_is_the_one_a_reader_expects(results, method):
+    table = results.section_shares
+    rows = table[
+        (table["method"] == method) & (table["level"] == "document") & (table["domain"] != "other")
+    ]
+    largest = rows.loc[rows.groupby("doc_id")["share"].idxmax()].set_index("doc_id")["domain"]
+    assert largest.to_dict() == expected_domains()
+
+
+def test_the_sweep_resolves_the_laws_domains_in_chinese(results):
+    """The topic terms are Chinese; the domains of the seven laws get topics of their own."""
+    resolved = re.search(r"resolves \d+ of \d+ evidenced domains \(([^;)]*)", results.k_reason)
+    assert resolved, results.k_reason
+    names = {d.strip() for d in resolved.group(1).split(",")}
+    assert set(expected_domains().values()) <= names, results.k_reason
+
+
+def test_committed_chinese_figures_are_what_the_code_makes():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ctm.CorpusTmWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        differences = check_figures(STUDY, progress=False)
+    assert not differences, "figures/prc-laws is stale: run ./run figures and commit\n" + "\n".join(
+        f"{d.name}: {d.problem} {d.detail}" for d in differences
+    )

@@ -95,3 +95,54 @@ def test_committed_chinese_figures_are_what_the_code_makes():
     assert not differences, "figures/prc-laws is stale: run ./run figures and commit\n" + "\n".join(
         f"{d.name}: {d.problem} {d.detail}" for d in differences
     )
+
+
+def test_a_study_of_english_and_chinese_documents(tmp_path, example_corpus_path):
+    """One study over the English article and two Chinese laws: each document is read in its
+    own language, one vocabulary holds both, and the domain ids are shared."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    article = "qiushi-2020-08-overall-national-security-concept.txt"
+    (folder / article).write_bytes((example_corpus_path / article).read_bytes())
+    for law in ("nuclear-safety-law-2017", "cybersecurity-law-2016"):
+        (folder / f"{law}.md").write_bytes((LAWS / "texts" / f"{law}.md").read_bytes())
+    study_file = tmp_path / "study.toml"
+    study_file.write_text(
+        f'[corpus]\npath = "{folder.as_posix()}"\n'
+        '[models]\nn_topics = 6\nmethods = ["nmf"]\n'
+        "[sweep]\nn_topics = [6]\nseeds = [1, 2]\n"
+        f'[aggregation]\nn_boot = 10\n[run]\ncache_dir = "{(tmp_path / "cache").as_posix()}"\n',
+        encoding="utf-8",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ctm.CorpusTmWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = run_study(ctm.load_study(study_file), progress=False)
+    languages = results.units.groupby("doc_id")["language"].unique().map(list).to_dict()
+    stem = article.removesuffix(".txt")
+    assert languages == {
+        stem: ["en"],
+        "nuclear-safety-law-2017": ["zh"],
+        "cybersecurity-law-2016": ["zh"],
+    }
+    vocabulary = list(results.corpus.vocabulary)
+    assert any(re.fullmatch(r"[a-z_]+", t) for t in vocabulary)
+    assert any(re.fullmatch(r"[\u4e00-\u9fff]+", t) for t in vocabulary)
+    # Chinese units never get English terms, nor English units Chinese ones
+    corpus = results.corpus
+    for terms, language in zip(corpus.tokens, corpus.units["language"], strict=True):
+        han = [t for t in terms if re.search(r"[\u4e00-\u9fff]", t)]
+        assert (not han) if language == "en" else len(han) == len(terms), (language, terms)
+    table = results.section_shares
+    rows = table[
+        (table["method"] == "dictionary")
+        & (table["level"] == "document")
+        & (table["domain"] != "other")
+    ]
+    largest = rows.loc[rows.groupby("doc_id")["share"].idxmax()].set_index("doc_id")["domain"]
+    assert largest["nuclear-safety-law-2017"] == "nuclear"
+    assert largest["cybersecurity-law-2016"] == "cyber"
+    # the article's largest domains (benchmarks/validation/example_reading.toml): political and
+    # biological security
+    assert largest[stem] in {"political", "biological"}
+    assert set(table["domain"]) <= {*ctm.default_lexicon().domain_ids, "other"}

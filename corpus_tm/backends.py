@@ -80,9 +80,16 @@ def mapped_domain_shares(
     DomainShares
     """
     from corpus_tm.domains import domain_shares, map_topics
+    from corpus_tm.lexicon import corpus_languages
 
     options: dict[str, Any] = {} if min_score is None else {"min_score": min_score}
-    mapping = map_topics(model, lexicon, overrides=dict(overrides or {}) or None, **options)
+    mapping = map_topics(
+        model,
+        lexicon,
+        overrides=dict(overrides or {}) or None,
+        languages=corpus_languages(corpus, lexicon),
+        **options,
+    )
     return domain_shares(
         model, mapping, corpus, lexicon=lexicon, attribution=attribution, dictionary=dictionary
     )

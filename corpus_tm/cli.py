@@ -168,11 +168,13 @@ def _sweep(args: argparse.Namespace) -> None:
 
 def _topics(args: argparse.Namespace) -> None:
     from corpus_tm.domains import map_topics
+    from corpus_tm.lexicon import corpus_languages, default_lexicon
     from corpus_tm.models import fit_model
 
     corpus = _corpus_from(args.path, args)
     model = fit_model(corpus, args.method, args.k, random_state=args.random_state)
-    mapping = map_topics(model)
+    lexicon = default_lexicon()
+    mapping = map_topics(model, lexicon, languages=corpus_languages(corpus, lexicon))
     terms = model.top_terms(args.n_terms).groupby("topic")["term"].agg(", ".join)
     table = mapping[["topic", "domain", "score", "runner_up", "margin"]].copy()
     table["top_terms"] = table["topic"].map(terms)

@@ -125,10 +125,18 @@ class FigureSettings:
 
 @dataclass(frozen=True)
 class RunSettings:
-    """``[run]``: processes and the cache folder (resolved)."""
+    """``[run]``: processes, the cache folder (resolved) and the engine.
+
+    ``engine = "spark"`` sections the documents and computes the dictionary shares on Apache
+    Spark (:mod:`corpus_tm.spark`), with a session to ``master`` (``"local[2]"`` or a
+    cluster's URL) and ``partitions`` partitions (default: twice the local cores).
+    """
 
     n_jobs: int = 1
     cache_dir: str = ".corpus_tm_cache"
+    engine: Literal["local", "spark"] = "local"
+    master: str = "local[2]"
+    partitions: int | None = None
 
 
 SECTIONS: dict[str, type] = {
@@ -279,6 +287,12 @@ VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], st
         lambda v: v != 0,
         "a number of processes >= 1, or -1 (all cores), -2 (all but one) ...",
     ),
+    ("run", "engine"): (lambda v: v in ("local", "spark"), "'local' or 'spark'"),
+    ("run", "master"): (
+        lambda v: bool(v.strip()),
+        'a Spark master URL such as "local[2]" or "spark://host:7077"',
+    ),
+    ("run", "partitions"): (_at_least(1), "an integer >= 1"),
 }
 
 
@@ -465,6 +479,7 @@ def parse_study(data: dict[str, Any], *, path: str | os.PathLike[str]) -> Study:
     if not settings["corpus"]["path"]:
         raise ConfigError(f'{path}: [corpus] needs path = "..." (relative to the study file).')
     _check_preprocessing(settings["preprocessing"], path)
+    _check_engine(settings, path)
     _check_overrides(settings["domains"]["overrides"], settings["models"]["methods"], path)
     encoding = settings["corpus"]["encoding"]
     if encoding is not None:
@@ -522,6 +537,17 @@ def _check_preprocessing(values: dict[str, Any], path: Path) -> None:
         PreprocessSettings(**given)
     except ConfigError as exc:
         raise ConfigError(f"{path}: preprocessing.{exc}") from None
+
+
+def _check_engine(settings: dict[str, dict[str, Any]], path: Path) -> None:
+    """``engine = "spark"`` needs pyspark; ``spark_lda`` needs it whatever the engine."""
+    import importlib.util
+
+    if settings["run"]["engine"] == "spark" and importlib.util.find_spec("pyspark") is None:
+        raise ConfigError(
+            f'{path}: run.engine = "spark" needs pyspark; install it with '
+            "pip install 'corpus_tm[spark]' (and Java 17), or use the local engine."
+        )
 
 
 def _check_overrides(overrides: dict[str, Any], backends: list[str], path: Path) -> None:

@@ -384,7 +384,7 @@ if _spark_available():
             study_options={
                 "spark_optimizer": (str, "online"),
                 "spark_max_iter": (int, 50),
-                "spark_subsampling_rate": (float, 0.05),
+                "spark_subsampling_rate": (float, 0.5),
             },
             fit_options=lambda models: _given(
                 models,

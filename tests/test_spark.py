@@ -191,6 +191,10 @@ def test_mapped_shares_on_the_executors_equal_the_local_ones(spark, example):
     )
 
 
+# the example corpus's small parts, and NMF of 4 topics leaving domains unresolved, warn with
+# either engine; the test is about the files
+@pytest.mark.filterwarnings("ignore::corpus_tm.aggregation.SmallSampleWarning")
+@pytest.mark.filterwarnings("ignore::corpus_tm.aggregation.UnresolvedDomainWarning")
 def test_study_dictionary_figures_are_the_same_bytes_with_either_engine(
     spark, example_corpus_path, tmp_path
 ):
@@ -213,7 +217,7 @@ methods = ["nmf"]
 n_topics = 4
 [sweep]
 n_topics = [4]
-seeds = [1]
+seeds = [1, 2]
 [aggregation]
 n_boot = 1000
 random_state = 1
@@ -233,8 +237,9 @@ partitions = 2
         assert study.run.engine == engine
         ctm.make_figures(study, progress=False)
         results[engine] = ctm.run_study(study, progress=False)  # cached: reads back
-        files = sorted(study.output_dir.iterdir())
-        made[engine] = {p.name: p.read_bytes() for p in files if p.suffix != ".json"}
+        drawn = (".png", ".svg", ".csv")
+        files = [p for p in sorted(study.output_dir.iterdir()) if p.suffix in drawn]
+        made[engine] = {p.name: p.read_bytes() for p in files}
     assert sorted(made["local"]) == sorted(made["spark"])
     assert len(made["local"]) == 9  # three figures: png, svg and csv
     for name, data in made["local"].items():
@@ -248,5 +253,5 @@ partitions = 2
         rows, on=["doc_id", "section", "domain"], suffixes=("", "_spark"), validate="1:1"
     )
     assert len(merged) == len(committed) > 20
-    for column in ("share", "lower", "upper"):
-        assert (merged[column] == merged[f"{column}_spark"]).all(), column
+    for column in ("share", "lower", "upper"):  # NaN: no interval for a part of one unit
+        np.testing.assert_array_equal(merged[column], merged[f"{column}_spark"], err_msg=column)

@@ -255,3 +255,29 @@ partitions = 2
     assert len(merged) == len(committed) > 20
     for column in ("share", "lower", "upper"):  # NaN: no interval for a part of one unit
         np.testing.assert_array_equal(merged[column], merged[f"{column}_spark"], err_msg=column)
+
+
+def test_importing_the_package_does_not_import_pyspark():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, corpus_tm, corpus_tm.spark, corpus_tm.backends, corpus_tm.pipeline; "
+        "assert corpus_tm.get_backend('spark_lda').name == 'spark_lda'; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("run", "message"),
+    [
+        ('engine = "cluster"', r"run\.engine must be 'local' or 'spark'"),
+        ("partitions = 0", r"run\.partitions must be an integer >= 1"),
+        ('master = " "', r"run\.master must be a Spark master URL"),
+    ],
+)
+def test_bad_engine_settings_are_named(small_study, run, message):
+    with pytest.raises(ConfigError, match=message):
+        ctm.load_study(small_study(f"[run]\n{run}\n"))

@@ -22,8 +22,8 @@ the java process: driver and executors share it in local mode) and the largest p
 Python workers (sampled every 0.2 s from ``/proc``).
 
 Per-partition costs: each Spark stage's wall time times the cores over the number of tasks
-(partitions) is the mean task time; divided by the tokens of a partition it is the
-core-seconds per million tokens from which the README estimates a billion tokens.
+(partitions) is the mean task time; over the words of a partition it gives the core-seconds
+per million input words from which ``benchmarks/README.md`` estimates a billion.
 """
 
 from __future__ import annotations
@@ -291,16 +291,19 @@ def main() -> None:
     results["machine"]["load_average_at_end"] = os.getloadavg()
     if "spark" in results:
         spark = results["spark"]
-        per_partition = spark["tokens"] / spark["partitions"]
+        words = results["corpus"]["words"]
         results["per_partition"] = {
-            stage: {
-                "task_seconds": round(seconds * 2 / spark["partitions"], 2),
-                "core_seconds_per_million_tokens": round(
-                    seconds * 2 / spark["partitions"] / per_partition * 1e6, 2
-                ),
-            }
-            for stage, seconds in spark["seconds"].items()
-            if stage != "session start"
+            "partitions": spark["partitions"],
+            "words_per_partition": round(words / spark["partitions"]),
+            "stages": {
+                stage: {
+                    # two cores run the tasks in waves: mean task time = wall * cores / tasks
+                    "task_seconds": round(seconds * 2 / spark["partitions"], 2),
+                    "core_seconds_per_million_words": round(seconds * 2 / words * 1e6, 2),
+                }
+                for stage, seconds in spark["seconds"].items()
+                if stage != "session start"
+            },
         }
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -514,15 +514,18 @@ def spark_tokens(
     def tokens_of(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         from corpus_tm.preprocessing import preprocess_texts
 
-        for batch in batches:
-            if batch.empty:
-                continue
-            tokens = preprocess_texts(batch[text].tolist(), settings, progress=False)
-            out = pd.DataFrame({"unit_id": batch["unit_id"].astype(str).to_numpy()}, dtype=object)
-            out["tokens"] = tokens
-            for column in keep:
-                out[column] = batch[column].to_numpy()
-            yield out
+        # the whole partition in one call: the tokeniser's caches (each distinct word's role
+        # and lemma) serve all of it, not one Arrow batch (10 M words: 20 s -> see benchmarks)
+        parts = [batch for batch in batches if not batch.empty]
+        if not parts:
+            return
+        batch = pd.concat(parts, ignore_index=True)
+        tokens = preprocess_texts(batch[text].tolist(), settings, progress=False)
+        out = pd.DataFrame({"unit_id": batch["unit_id"].astype(str).to_numpy()}, dtype=object)
+        out["tokens"] = tokens
+        for column in keep:
+            out[column] = batch[column].to_numpy()
+        yield out
 
     return units.select("unit_id", text, *keep).mapInPandas(tokens_of, schema)
 
@@ -1000,9 +1003,10 @@ def spark_section_shares(
 ) -> DataFrame:
     """Section shares (point estimates) grouped by document on the executors.
 
-    Each document's units and unit-level shares go through :func:`corpus_tm.section_shares`
-    (``interval="none"``) in one executor call, so the table is the local one without
-    intervals.
+    The units and unit-level shares are repartitioned by document, and the documents of a
+    partition go through :func:`corpus_tm.section_shares` (``interval="none"``) in one call
+    (a call per document cost 15 ms each: 74 s for 5,000 documents on ``local[2]``), so the
+    table is the local one without intervals.
 
     Parameters
     ----------
@@ -1036,11 +1040,16 @@ def spark_section_shares(
         "`n_units` long, `n_tokens` long, `interval` string, `_doc_index` long"
     )
 
-    def per_document(group: pd.DataFrame) -> pd.DataFrame:
+    def per_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         from corpus_tm.aggregation import section_shares
         from corpus_tm.domains import DomainShares
 
-        group = group.sort_values(UNIT_INDEX, kind="stable").reset_index(drop=True)
+        # whole documents per partition (repartitioned by doc_id): one call for all of them
+        parts = [batch for batch in batches if not batch.empty]
+        if not parts:
+            return
+        group = pd.concat(parts, ignore_index=True)
+        group = group.sort_values([DOC_INDEX, UNIT_INDEX], kind="stable").reset_index(drop=True)
         frame = group[domains].astype(float)
         frame.index = pd.Index(group["unit_id"].astype(str), name="unit_id")
         frame.columns.name = "domain"
@@ -1048,12 +1057,13 @@ def spark_section_shares(
             method=method, shares=frame, units=group[unit_columns], lexicon=lexicon
         )
         table = section_shares(result, level=level, interval="none")
-        table[DOC_INDEX] = int(group[DOC_INDEX].iloc[0])
+        index_of = dict(zip(group["doc_id"].astype(str), group[DOC_INDEX], strict=False))
+        table[DOC_INDEX] = table["doc_id"].astype(str).map(index_of).astype(np.int64)
         table["section"] = table["section"].astype(str)
         table["n_tokens"] = table["n_tokens"].astype(np.int64)
-        return _plain(table)
+        yield _plain(table)
 
-    return joined.groupBy("doc_id").applyInPandas(per_document, schema)
+    return joined.repartition("doc_id").mapInPandas(per_partition, schema)
 
 
 # --------------------------------------------------------------------------------------------

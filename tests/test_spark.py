@@ -83,6 +83,15 @@ def test_un_subset_from_jsonl_gives_the_local_shares(spark, un_corpus_path, tmp_
     here = ctm.dictionary_shares(local, lexicon)
     assert np.abs(on_spark.shares.to_numpy() - here.shares.to_numpy()).max() <= 1e-12
     assert on_spark.params["n_hits"] == here.params["n_hits"]
+    # thirty documents in two partitions: section shares of several documents in one call
+    table = cs.spark_section_shares(
+        cs.spark_dictionary_shares(units_sdf, lexicon), units_sdf, lexicon, level="document"
+    ).toPandas()
+    table = table.sort_values(["_doc_index", "order"], kind="stable")
+    expected = ctm.section_shares(here, level="document", interval="none")
+    assert table["doc_id"].tolist() == expected["doc_id"].tolist()
+    assert table["domain"].tolist() == expected["domain"].tolist()
+    np.testing.assert_allclose(table["share"], expected["share"], rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("keep_n", [None, 60])

@@ -715,8 +715,8 @@ def fit_spark_lda_frame(
         Online: the learning rate of update t is ``(learning_offset + t) ** -learning_decay``
         (gensim's ``offset`` and ``decay``; the local LDA's offset is 1.0 too). Spark's
         default offset of 1024 makes the first updates tiny: on a generated corpus of 5 topics
-        and 50 iterations it merged topics (mean matched cosine 0.81) where 1.0 recovered them
-        all (0.9996).
+        (300 units) 40 iterations of half the units merged topics (mean matched cosine 0.81)
+        where an offset of 1.0 recovered them all in 30 (0.9996).
     doc_concentration, topic_concentration : float, optional
         The symmetric priors alpha and eta (Spark's defaults when ``None``: online 1/k; EM
         50/k + 1 and 1.1).

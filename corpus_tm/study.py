@@ -287,6 +287,10 @@ VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], st
         lambda v: v != 0,
         "a number of processes >= 1, or -1 (all cores), -2 (all but one) ...",
     ),
+    # the "spark_lda" backend's keys (registered when pyspark is installed)
+    ("models", "spark_optimizer"): (lambda v: v in ("online", "em"), "'online' or 'em'"),
+    ("models", "spark_max_iter"): (_at_least(1), "an integer >= 1"),
+    ("models", "spark_subsampling_rate"): (lambda v: 0 < v <= 1, "a fraction in (0, 1]"),
     ("run", "engine"): (lambda v: v in ("local", "spark"), "'local' or 'spark'"),
     ("run", "master"): (
         lambda v: bool(v.strip()),
@@ -480,6 +484,7 @@ def parse_study(data: dict[str, Any], *, path: str | os.PathLike[str]) -> Study:
         raise ConfigError(f'{path}: [corpus] needs path = "..." (relative to the study file).')
     _check_preprocessing(settings["preprocessing"], path)
     _check_engine(settings, path)
+    _drop_unused_backend_defaults(settings["models"], data.get("models", {}))
     _check_overrides(settings["domains"]["overrides"], settings["models"]["methods"], path)
     encoding = settings["corpus"]["encoding"]
     if encoding is not None:
@@ -537,6 +542,25 @@ def _check_preprocessing(values: dict[str, Any], path: Path) -> None:
         PreprocessSettings(**given)
     except ConfigError as exc:
         raise ConfigError(f"{path}: preprocessing.{exc}") from None
+
+
+def _drop_unused_backend_defaults(models: dict[str, Any], given: Any) -> None:
+    """Leave out the defaults of the keys of backends the study does not use.
+
+    Optional backends (``spark_lda``, registered when pyspark is installed) must not change
+    a study's settings, and so its figures' manifest, for a study that does not use them.
+    Keys the file sets, and keys a used backend declares too, stay.
+    """
+    from corpus_tm.backends import get_backend
+
+    given = given if isinstance(given, dict) else {}
+    used = {key for name in models["methods"] for key in get_backend(name).study_options}
+    for name in _backend_names():
+        if name in models["methods"]:
+            continue
+        for key in get_backend(name).study_options:
+            if key not in used and key not in given and key not in SCHEMA["models"]:
+                models.pop(key, None)
 
 
 def _check_engine(settings: dict[str, dict[str, Any]], path: Path) -> None:

@@ -290,3 +290,21 @@ def test_importing_the_package_does_not_import_pyspark():
 def test_bad_engine_settings_are_named(small_study, run, message):
     with pytest.raises(ConfigError, match=message):
         ctm.load_study(small_study(f"[run]\n{run}\n"))
+
+
+def test_spark_lda_study_options_are_checked(tmp_path, example_corpus_path):
+    study = tmp_path / "study.toml"
+    study.write_text(
+        f'[corpus]\npath = "{example_corpus_path.as_posix()}"\n[models]\n'
+        'methods = ["spark_lda"]\nspark_optimizer = "gibbs"\n'
+        '[figures]\nmethod = "spark_lda_mapped"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"models\.spark_optimizer must be 'online' or 'em'"):
+        ctm.load_study(study)
+    study.write_text(
+        study.read_text(encoding="utf-8").replace('"gibbs"', '"em"\nspark_max_iter = 7'),
+        encoding="utf-8",
+    )
+    options = ctm.get_backend("spark_lda").fit_options(ctm.load_study(study).models.options)
+    assert options == {"optimizer": "em", "max_iter": 7, "subsampling_rate": 0.5}

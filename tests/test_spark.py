@@ -308,3 +308,46 @@ def test_spark_lda_study_options_are_checked(tmp_path, example_corpus_path):
     )
     options = ctm.get_backend("spark_lda").fit_options(ctm.load_study(study).models.options)
     assert options == {"optimizer": "em", "max_iter": 7, "subsampling_rate": 0.5}
+
+
+@pytest.mark.filterwarnings("ignore::corpus_tm.aggregation.SmallSampleWarning")
+@pytest.mark.filterwarnings("ignore::corpus_tm.aggregation.UnresolvedDomainWarning")
+def test_a_study_without_phrases_builds_its_corpus_on_spark(
+    spark, example_corpus_path, tmp_path, monkeypatch
+):
+    from corpus_tm import preprocessing
+
+    build_corpus = preprocessing.build_corpus
+
+    study_file = tmp_path / "study.toml"
+    study_file.write_text(
+        f"""
+[corpus]
+path = "{example_corpus_path.as_posix()}"
+[preprocessing]
+phrase_layers = 0
+[models]
+methods = ["nmf"]
+n_topics = 3
+[sweep]
+n_topics = [3]
+seeds = [1, 2]
+[aggregation]
+n_boot = 10
+[figures]
+method = "dictionary"
+[run]
+engine = "spark"
+cache_dir = "{(tmp_path / "cache").as_posix()}"
+""",
+        encoding="utf-8",
+    )
+    with monkeypatch.context() as patch:
+        patch.setattr(preprocessing, "build_corpus", lambda *a, **k: pytest.fail("built locally"))
+        results = ctm.run_study(ctm.load_study(study_file), progress=False)
+    local = build_corpus(results.units, phrase_layers=0, cache_dir=False)
+    # the corpus made on the cluster is build_corpus's, down to its cache key
+    assert results.corpus.fingerprint == local.fingerprint
+    assert results.corpus.vocabulary == local.vocabulary
+    assert (results.corpus.dtm != local.dtm).nnz == 0
+    assert set(results.section_shares["method"]) == {"nmf_mapped", "dictionary"}

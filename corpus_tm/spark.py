@@ -66,6 +66,9 @@ if TYPE_CHECKING:
     from corpus_tm.preprocessing import PreprocessSettings
 
 __all__ = [
+    "collect_dictionary_shares",
+    "collect_units",
+    "corpus_from_spark",
     "fit_spark_lda",
     "fit_spark_lda_frame",
     "read_documents_spark",
@@ -74,6 +77,7 @@ __all__ = [
     "spark_mapped_shares",
     "spark_section_shares",
     "spark_session",
+    "spark_study_tables",
     "spark_term_counts",
     "spark_tokens",
     "spark_units",
@@ -290,7 +294,7 @@ def read_documents_spark(
     else:
         raise InputError(
             f"{path}: the Spark engine reads a .jsonl or .parquet file or a folder of text "
-            "files, not a file of type {path.suffix!r}."
+            f"files, not a file of type {path.suffix!r}."
         )
     if partitions is not None:
         frame = frame.repartition(int(partitions), "doc_id")

@@ -21,6 +21,8 @@ The pipeline, one module per stage:
 :mod:`~.study`             study files (TOML)
 :mod:`~.pipeline`          a study to all its results (cached)
 :mod:`~.figures`           results to figure files and a manifest; :mod:`~.cli` the command
+:mod:`~.spark`             the same stages on Apache Spark (``[run] engine = "spark"``;
+                           optional: ``pip install 'corpus_tm[spark]'``)
 =========================  ====================================================================
 
 Beside the stages: :mod:`~.language` (the rules of a language: words, sentences, stop words,
@@ -126,6 +128,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "pipeline": ("StudyResults", "run_study"),
     "figures": ("FIGURES", "draw_figure", "make_figures"),
     "cache": ("clear_cache",),
+    "spark": (
+        "fit_spark_lda",
+        "read_documents_spark",
+        "spark_dictionary_shares",
+        "spark_section_shares",
+        "spark_session",
+        "spark_units",
+    ),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

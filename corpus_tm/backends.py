@@ -468,3 +468,36 @@ register_backend(
         progress=False,
     )
 )
+
+
+def _spark_available() -> bool:
+    """pyspark is installed (looked up, not imported: ``import corpus_tm`` stays light)."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyspark") is not None
+
+
+# LDA on Apache Spark (pyspark.ml.clustering.LDA; corpus_tm/spark.py), when pyspark is
+# installed. A backend of its own rather than a swap of "lda": its inference is Spark's, so its
+# topics differ from gensim's and must not share their cache entries or figure titles.
+if _spark_available():
+    register_backend(
+        Backend(
+            name="spark_lda",
+            label="Spark LDA",
+            fit="corpus_tm.spark:fit_spark_lda",
+            score="corpus_tm.spark:spark_lda_measures",
+            description="Spark LDA, topics attributed to domains",
+            study_options={
+                "spark_optimizer": (str, "online"),
+                "spark_max_iter": (int, 50),
+                "spark_subsampling_rate": (float, 0.5),
+            },
+            fit_options=lambda models: _given(
+                models,
+                spark_optimizer="optimizer",
+                spark_max_iter="max_iter",
+                spark_subsampling_rate="subsampling_rate",
+            ),
+        )
+    )

@@ -191,23 +191,39 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
         clock = now
 
     cache_dir, n_jobs = study.cache_dir, study.run.n_jobs
-    documents = load_documents(
-        study.corpus_path,
-        encoding=study.corpus.encoding,
-        text_column=study.corpus.text_column,
-        language=study.corpus.language,
-    )
-    sections = split_sections(
-        documents,
-        unit=study.corpus.unit,
-        window=study.corpus.window,
-        progress=None if progress is not False else False,  # a bar only for large corpora
-    )
+    spark_dictionary: Any = None
+    spark_corpus: Corpus | None = None
+    if study.run.engine == "spark":
+        # Sectioning, dictionary shares and (without phrases) the corpus on Spark; the rest
+        # (models, sweep, intervals) on the driver from the collected tables.
+        from corpus_tm.spark import spark_study_tables
+
+        sections, spark_dictionary, spark_corpus = spark_study_tables(study)
+    else:
+        documents = load_documents(
+            study.corpus_path,
+            encoding=study.corpus.encoding,
+            text_column=study.corpus.text_column,
+            language=study.corpus.language,
+        )
+        sections = split_sections(
+            documents,
+            unit=study.corpus.unit,
+            window=study.corpus.window,
+            progress=None if progress is not False else False,  # a bar only for large corpora
+        )
     units = sections.units
     lap("sectioning")
-    corpus = build_corpus(
-        units, cache_dir=cache_dir, n_jobs=n_jobs, progress=progress, **study.preprocessing.given()
-    )
+    if spark_corpus is not None:
+        corpus = spark_corpus
+    else:
+        corpus = build_corpus(
+            units,
+            cache_dir=cache_dir,
+            n_jobs=n_jobs,
+            progress=progress,
+            **study.preprocessing.given(),
+        )
     lap("preprocessing")
 
     domains, models = study.domains, study.models
@@ -231,7 +247,9 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
         fingerprint(*base_key, "dictionary"),
         corpus,
         lexicon,
-        lambda: dictionary_shares(corpus, lexicon),
+        lambda: (
+            dictionary_shares(corpus, lexicon) if spark_dictionary is None else spark_dictionary
+        ),
     )
 
     def method_shares(backend: Backend) -> Any:

@@ -137,10 +137,18 @@ class FigureSettings:
 
 @dataclass(frozen=True)
 class RunSettings:
-    """``[run]``: processes and the cache folder (resolved)."""
+    """``[run]``: processes, the cache folder (resolved) and the engine.
+
+    ``engine = "spark"`` sections the documents and computes the dictionary shares on Apache
+    Spark (:mod:`corpus_tm.spark`), with a session to ``master`` (``"local[2]"`` or a
+    cluster's URL) and ``partitions`` partitions (default: twice the local cores).
+    """
 
     n_jobs: int = 1
     cache_dir: str = ".corpus_tm_cache"
+    engine: Literal["local", "spark"] = "local"
+    master: str = "local[2]"
+    partitions: int | None = None
 
 
 SECTIONS: dict[str, type] = {
@@ -314,6 +322,16 @@ VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], st
         lambda v: v != 0,
         "a number of processes >= 1, or -1 (all cores), -2 (all but one) ...",
     ),
+    # the "spark_lda" backend's keys (registered when pyspark is installed)
+    ("models", "spark_optimizer"): (lambda v: v in ("online", "em"), "'online' or 'em'"),
+    ("models", "spark_max_iter"): (_at_least(1), "an integer >= 1"),
+    ("models", "spark_subsampling_rate"): (lambda v: 0 < v <= 1, "a fraction in (0, 1]"),
+    ("run", "engine"): (lambda v: v in ("local", "spark"), "'local' or 'spark'"),
+    ("run", "master"): (
+        lambda v: bool(v.strip()),
+        'a Spark master URL such as "local[2]" or "spark://host:7077"',
+    ),
+    ("run", "partitions"): (_at_least(1), "an integer >= 1"),
 }
 
 
@@ -500,6 +518,8 @@ def parse_study(data: dict[str, Any], *, path: str | os.PathLike[str]) -> Study:
     if not settings["corpus"]["path"]:
         raise ConfigError(f'{path}: [corpus] needs path = "..." (relative to the study file).')
     _check_preprocessing(settings["preprocessing"], path)
+    _check_engine(settings, path)
+    _drop_unused_backend_defaults(settings["models"], data.get("models", {}))
     _check_overrides(settings["domains"]["overrides"], settings["models"]["methods"], path)
     encoding = settings["corpus"]["encoding"]
     if encoding is not None:
@@ -557,6 +577,36 @@ def _check_preprocessing(values: dict[str, Any], path: Path) -> None:
         PreprocessSettings(**given)
     except ConfigError as exc:
         raise ConfigError(f"{path}: preprocessing.{exc}") from None
+
+
+def _drop_unused_backend_defaults(models: dict[str, Any], given: Any) -> None:
+    """Leave out the defaults of the keys of backends the study does not use.
+
+    Optional backends (``spark_lda``, registered when pyspark is installed) must not change
+    a study's settings, and so its figures' manifest, for a study that does not use them.
+    Keys the file sets, and keys a used backend declares too, stay.
+    """
+    from corpus_tm.backends import get_backend
+
+    given = given if isinstance(given, dict) else {}
+    used = {key for name in models["methods"] for key in get_backend(name).study_options}
+    for name in _backend_names():
+        if name in models["methods"]:
+            continue
+        for key in get_backend(name).study_options:
+            if key not in used and key not in given and key not in SCHEMA["models"]:
+                models.pop(key, None)
+
+
+def _check_engine(settings: dict[str, dict[str, Any]], path: Path) -> None:
+    """``engine = "spark"`` needs pyspark; ``spark_lda`` needs it whatever the engine."""
+    import importlib.util
+
+    if settings["run"]["engine"] == "spark" and importlib.util.find_spec("pyspark") is None:
+        raise ConfigError(
+            f'{path}: run.engine = "spark" needs pyspark; install it with '
+            "pip install 'corpus_tm[spark]' (and Java 17), or use the local engine."
+        )
 
 
 def _check_overrides(overrides: dict[str, Any], backends: list[str], path: Path) -> None:

@@ -48,6 +48,7 @@ LONGEST_FIRST = (
     "tests/test_validation.py::test_un_facts_hold_for_every_method",
     "tests/test_figures.py",  # the session's reference build, cold builds on two BLAS kernels
     "tests/test_study.py",  # short
+    "tests/test_spark.py",  # one local[2] Spark session: about four minutes on a busy machine
     "tests/test_faults.py",
     "tests/test_validation.py",
     "tests/test_notebooks.py",

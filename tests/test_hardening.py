@@ -514,7 +514,8 @@ def write_study(folder: Path, extra: str = "") -> Path:
         ("[sweep]\nn_topics = [3, 0]\n", r"sweep\.n_topics must be a non-empty list of integers"),
         ("[sweep]\nn_topics = []\n", r"sweep\.n_topics must be a non-empty list"),
         ("[sweep]\nseeds = [1, '2']\n", r"sweep\.seeds must be a non-empty list of integers"),
-        ("[sweep]\nmethod = 'lsa'\n", r"sweep\.method must be 'lda' or 'nmf', not 'lsa'"),
+        # 'spark_lda' too when pyspark is installed (tests/test_spark.py)
+        ("[sweep]\nmethod = 'lsa'\n", r"sweep\.method must be 'lda' or 'nmf'( or 'spark_lda')?,"),
         ("unit = 'chapter'\n", r"corpus\.unit must be 'paragraph', 'section' or"),
         ("window = 0\n", r"corpus\.window must be an integer >= 1"),
         ("encoding = 'klingon'\n", r"corpus\.encoding 'klingon' is not an encoding"),

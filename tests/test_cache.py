@@ -153,7 +153,10 @@ def test_loaded_corpus_equals_built_corpus(example_units, tmp_path):
     assert manifest["key"] == built.fingerprint
     assert set(manifest["files"]) == CORPUS_FILES - {MANIFEST}
     assert manifest["meta"]["n_terms"] == len(built.dictionary)
-    assert PreprocessSettings(**manifest["meta"]["settings"]) == PreprocessSettings()
+    # stored resolved: the phrase layers of the language (2 for English), not None
+    stored = PreprocessSettings(**manifest["meta"]["settings"])
+    assert stored.resolved_dict() == PreprocessSettings().resolved_dict()
+    assert stored.phrase_layers == 2
     # Stored without pickles: plain arrays and JSON.
     with np.load(entry / "tokens.npz", allow_pickle=False) as npz:
         assert npz["ids"].dtype == np.int32

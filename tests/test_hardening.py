@@ -516,7 +516,7 @@ def write_study(folder: Path, extra: str = "") -> Path:
         ("[sweep]\nseeds = [1, '2']\n", r"sweep\.seeds must be a non-empty list of integers"),
         # 'spark_lda' too when pyspark is installed (tests/test_spark.py)
         ("[sweep]\nmethod = 'lsa'\n", r"sweep\.method must be 'lda' or 'nmf'( or 'spark_lda')?,"),
-        ("unit = 'chapter'\n", r"corpus\.unit must be 'paragraph', 'section' or"),
+        ("unit = 'chapter'\n", r"corpus\.unit must be 'paragraph', 'section', 'sentences' or"),
         ("window = 0\n", r"corpus\.window must be an integer >= 1"),
         ("encoding = 'klingon'\n", r"corpus\.encoding 'klingon' is not an encoding"),
         ("[aggregation]\nci = 95\n", r"aggregation\.ci must be a number between 0 and 1"),

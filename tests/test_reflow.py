@@ -280,7 +280,7 @@ def test_load_documents_adds_the_audit_columns(tmp_path):
     (tmp_path / "wrapped.txt").write_text("\n".join(WRAPPED), encoding="utf-8")
     (tmp_path / "poem.txt").write_text(POEM, encoding="utf-8")
     documents = ctm.load_documents(tmp_path)
-    assert documents.columns[-2:].tolist() == ["reflowed", "wrap_width"]
+    assert documents.columns[-3:].tolist() == ["reflowed", "wrap_width", "language"]
     assert documents["reflowed"].tolist() == [False, True]
     assert documents["wrap_width"].tolist() == [0, 59]
     assert documents["text"].iloc[1] == "\n".join(REFLOWED)

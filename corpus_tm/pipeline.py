@@ -157,6 +157,23 @@ def _sweep_and_k(study: Study, corpus: Corpus, lexicon: Any, progress: bool | No
     )
 
 
+def _check_doc_id(study: Study, units: pd.DataFrame) -> None:
+    """``figures.doc_id`` must name a document: said before any model is fitted."""
+    doc_id = study.figures.doc_id
+    if doc_id is None:
+        return
+    documents = list(dict.fromkeys(units["doc_id"].astype(str)))
+    if doc_id not in documents:
+        more = f", ... ({len(documents)} in all)" if len(documents) > 20 else ""
+        shown = ", ".join(documents[:20]) + more
+        from corpus_tm.errors import ConfigError
+
+        raise ConfigError(
+            f"{study.path}: figures.doc_id = {doc_id!r} is not a document of the corpus "
+            f"({shown}); set it to one of them, or remove it to draw the first."
+        )
+
+
 def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     """Run every step of a study, reusing cached results.
 
@@ -213,6 +230,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
             progress=None if progress is not False else False,  # a bar only for large corpora
         )
     units = sections.units
+    _check_doc_id(study, units)
     lap("sectioning")
     if spark_corpus is not None:
         corpus = spark_corpus

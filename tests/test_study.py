@@ -56,3 +56,18 @@ def test_bad_study_files_name_the_key(tmp_path, text, message):
 def test_missing_study_file(tmp_path):
     with pytest.raises(ctm.ConfigError, match="no such study file"):
         load_study(tmp_path / "nowhere.toml")
+
+
+def test_a_wrong_doc_id_is_reported_before_any_model_is_fitted(small_study, monkeypatch):
+    from corpus_tm import pipeline
+
+    def no_models(*args, **kwargs):
+        raise AssertionError("the sweep ran before figures.doc_id was checked")
+
+    monkeypatch.setattr(pipeline, "_sweep_and_k", no_models)
+    study = ctm.load_study(small_study('[figures]\ndoc_id = "qiushi-2021"\n'))
+    wrong = r"figures\.doc_id = 'qiushi-2021' is not a doc"
+    with pytest.raises(ctm.ConfigError, match=wrong) as err:
+        pipeline.run_study(study, progress=False)
+    assert "qiushi-2020-08" in str(err.value)
+    assert "news-2020-04-16" in str(err.value)

@@ -389,9 +389,7 @@ def k_choice(results: StudyResults) -> FigureResult:
 
     metrics = results.sweep_metrics
     measures = [
-        m
-        for m in ("c_npmi", "c_v", "diversity", "stability", "resolution")
-        if m in metrics.columns
+        m for m in ("c_npmi", "c_v", "diversity", "stability", "resolution") if m in metrics.columns
     ]
 
     def draw(table: pd.DataFrame) -> Figure:
@@ -409,20 +407,19 @@ def k_choice(results: StudyResults) -> FigureResult:
     return metrics, draw
 
 
-@register("method_comparison")
-def method_comparison(results: StudyResults) -> FigureResult:
-    """keyATM, LDA, NMF and the dictionary baseline on the same parts."""
+def _method_grid(
+    results: StudyResults, domains: list[str], rows: str
+) -> Callable[[pd.DataFrame], Figure]:
+    """Draw one heatmap per method, two to a row, on one colour scale (``rows``: the column
+    whose distinct values are the heatmaps' rows)."""
     from corpus_tm.plotting import plot_method_comparison
 
-    doc_id = _main_document(results)
-    domains = _shown_domains(results, 8)
-    data = _rows(results, level="part", doc_id=doc_id, domain=domains)
     methods = list(results.domain_shares)
 
     def draw(table: pd.DataFrame) -> Figure:
         n_columns = min(2, len(methods))
         n_rows = -(-len(methods) // n_columns)
-        figure = _figure(PAGE_WIDTH, n_rows * (0.3 * table["label"].nunique() + 1.9))
+        figure = _figure(PAGE_WIDTH, n_rows * (0.3 * table[rows].nunique() + 1.9))
         axes = figure.subplots(n_rows, n_columns, sharey=True, squeeze=False)
         for ax in axes.ravel()[len(methods) :]:
             ax.set_visible(False)
@@ -438,7 +435,25 @@ def method_comparison(results: StudyResults) -> FigureResult:
             ax.set_title(_method_title(method), fontsize="small", loc="left")
         return figure
 
-    return data, draw
+    return draw
+
+
+@register("method_comparison")
+def method_comparison(results: StudyResults) -> FigureResult:
+    """keyATM, LDA, NMF and the dictionary baseline on the same parts."""
+    doc_id = _main_document(results)
+    domains = _shown_domains(results, 8)
+    data = _rows(results, level="part", doc_id=doc_id, domain=domains)
+    return data, _method_grid(results, domains, "label")
+
+
+@register("document_domains")
+def document_domains(results: StudyResults) -> FigureResult:
+    """Every document by domain under every method: a corpus of several documents at a glance
+    (the other section figures show one document)."""
+    domains = _shown_domains(results, 10)
+    data = _rows(results, level="document", domain=domains)
+    return data, _method_grid(results, domains, "doc_id")
 
 
 @register("topic_mapping")
@@ -705,9 +720,7 @@ def write_figures(
         if rendered is None:
             with mpl.rc_context(STYLE):
                 figure = draw()
-            rendered = {
-                fmt: figure_bytes(figure, fmt, dpi=study.figures.dpi) for fmt in formats
-            }
+            rendered = {fmt: figure_bytes(figure, fmt, dpi=study.figures.dpi) for fmt in formats}
             _store_renders(study.cache_dir, key, rendered)
         for fmt, payload in rendered.items():
             atomic_write_bytes(folder / f"{name}.{fmt}", payload)

@@ -216,9 +216,16 @@ def _select(
         shares, ["method", "level", "doc_id", "label", "order", "domain", "share"], "shares"
     )
     selected = shares
+    whole_documents = level == "document" or (
+        level is None and set(shares["level"].unique()) == {"document"}
+    )
     for column, value in (("method", method), ("doc_id", doc_id), ("level", level)):
         if value is not None:
             selected = selected[selected[column] == value]
+        elif column == "doc_id" and whole_documents:
+            # rows are documents: keep them all, in the table's order
+            order = {d: i for i, d in enumerate(dict.fromkeys(selected["doc_id"]))}
+            selected = selected.assign(order=selected["doc_id"].map(order))
         else:
             values = selected[column].unique()
             if len(values) > 1:
@@ -395,7 +402,7 @@ def plot_section_heatmap(
         bar.set_label("share of tokens")
         bar.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
     ax.set_xlabel("domain")
-    ax.set_ylabel("section")
+    ax.set_ylabel("document" if set(selected["level"]) == {"document"} else "section")
     use_cjk_fallback(ax)
     return ax
 

@@ -216,6 +216,7 @@ FIGURE_NAMES = (
     "top_terms",
     "k_choice",
     "method_comparison",
+    "document_domains",
     "topic_mapping",
 )
 

@@ -142,3 +142,24 @@ def test_mapping_table_colours_domains():
     table = ax.tables[0]
     assert table[1, 1].get_text().get_text() == "political"
     assert table[0, 0].get_text().get_text() == "topic"
+
+
+def test_heatmap_of_whole_documents_has_one_row_per_document_in_corpus_order(example_units):
+    """The document_domains figure: rows are the documents, in the order of the corpus."""
+    corpus = ctm.build_corpus(example_units, cache_dir=False)
+    shares = ctm.dictionary_shares(corpus, ctm.default_lexicon())
+    table = ctm.section_shares(shares, level="document", interval="none")
+    _, ax = plt.subplots()
+    plotting.plot_section_heatmap(table, domains=["political", "biological", "other"], ax=ax)
+    documents = list(dict.fromkeys(example_units["doc_id"]))
+    assert len(documents) == 2
+    assert [t.get_text() for t in ax.get_yticklabels()] == documents
+    assert ax.get_ylabel() == "document"
+    image = np.asarray(ax.get_images()[0].get_array())
+    for row, doc_id in enumerate(documents):
+        rows = table[(table["doc_id"] == doc_id)].set_index("domain")["share"]
+        np.testing.assert_allclose(image[row], rows[["political", "biological", "other"]])
+    # a section table still asks for one document
+    sections = ctm.section_shares(shares, level="section", interval="none")
+    with pytest.raises(ctm.ConfigError, match="several doc_id values"):
+        plotting.plot_section_heatmap(sections, ax=ax)

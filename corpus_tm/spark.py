@@ -488,9 +488,11 @@ def collect_dictionary_shares(
 
 
 def _check_phrases(settings: PreprocessSettings) -> None:
-    if settings.phrase_layers:
+    # None means the language's default (2 layers for English): refused like an explicit 2
+    layers = settings.resolved_phrase_layers()
+    if layers:
         raise ConfigError(
-            f"preprocessing.phrase_layers = {settings.phrase_layers}: the Spark engine does not "
+            f"preprocessing.phrase_layers = {layers}: the Spark engine does not "
             "join phrases (their statistics need the whole corpus at once); set "
             "phrase_layers = 0, or run the local engine."
         )
@@ -1136,9 +1138,9 @@ def spark_study_tables(study: Any) -> tuple[Any, DomainShares, Corpus | None]:
     shares = collect_dictionary_shares(spark_dictionary_shares(units_sdf, lexicon), units, lexicon)
     settings = _settings_from(None, study.preprocessing.given())
     corpus = None
-    if not settings.phrase_layers:
+    if not settings.resolved_phrase_layers():
         counts, vocabulary = spark_corpus(units_sdf, settings)
-        corpus = corpus_from_spark(counts, vocabulary, units, settings.to_dict())
+        corpus = corpus_from_spark(counts, vocabulary, units, settings.resolved_dict())
         counts.unpersist()
         # the content of build_corpus(units, settings) (tested), so its key and cache entries
         key = corpus_key(

@@ -537,10 +537,6 @@ def fit_lda(
             iterations=iterations,
             gamma_threshold=gamma_threshold,
             random_state=seed,
-            # float64, not gensim's float32: float32 sums differ between BLAS kernels (one
-            # processor and another) by up to about 2e-5 in the shares, enough to flip a
-            # rounded figure value; in float64 the difference is far below the rounding
-            dtype=np.float64,
             callbacks=[_PassProgress(bar)] if show else None,
         )
         model.pool = pool

@@ -49,7 +49,6 @@ LONGEST_FIRST = (
     "tests/test_figures.py",  # the session's reference build, cold builds on two BLAS kernels
     "tests/test_study.py",  # short
     "tests/test_spark.py",  # one local[2] Spark session: about four minutes on a busy machine
-    "tests/test_chinese_study.py",  # the laws study twice, and checks on two BLAS kernels
     "tests/test_faults.py",
     "tests/test_validation.py",
     "tests/test_notebooks.py",

@@ -9,10 +9,7 @@ committed figures of the study (figures/prc-laws) must be what the code makes.
 from __future__ import annotations
 
 import copy
-import os
 import re
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -183,25 +180,3 @@ def test_chinese_topics_are_named_by_their_chinese_terms(results):
     """
     mapping = results.domain_shares["nmf_mapped"].mapping
     assert set(expected_domains().values()) <= set(mapping["domain"]), mapping.to_string()
-
-
-@pytest.mark.slow
-def test_chinese_figures_are_the_same_bytes_on_other_blas_kernels():
-    """``corpus-tm figures --check`` under two OpenBLAS kernels other than this process's:
-    the committed figures/prc-laws are what those processors make too."""
-    from test_figures import KERNELS, _kernel_of
-
-    here = _kernel_of(os.environ.get("OPENBLAS_CORETYPE"))
-    others = {c: k for c in KERNELS if (k := _kernel_of(c)) != here}
-    assert len(others) >= 2, f"OpenBLAS ignored OPENBLAS_CORETYPE: {others}"
-    for coretype, kernel in list(others.items())[:2]:
-        env = {**os.environ, "OPENBLAS_CORETYPE": coretype, "MPLBACKEND": "Agg"}
-        result = subprocess.run(
-            [sys.executable, "-m", "corpus_tm", "figures", "--check", "--quiet", str(STUDY)],
-            capture_output=True,
-            text=True,
-            cwd=REPO,
-            env=env,
-            check=False,
-        )
-        assert result.returncode == 0, f"{coretype} ({kernel}):\n{result.stdout}{result.stderr}"

@@ -438,6 +438,23 @@ class _Document:
     part_labels: dict[int, str] = field(default_factory=dict)
     article_labels: dict[tuple[int, int, int], str] = field(default_factory=dict)
 
+    def add_section(
+        self, part: int, number: int, title: str, label: str, *, line: int, style: str
+    ) -> None:
+        """Record sub-section ``number`` of ``part``: its title, its label and its heading row."""
+        self.section_titles[(part, number)] = title
+        self.section_labels[(part, number)] = label
+        self.headings.append(
+            {
+                "doc_id": self.doc_id,
+                "line": line,
+                "level": "section",
+                "number": number,
+                "title": title,
+                "style": style,
+            }
+        )
+
 
 _REGEX_CACHE: dict[str, re.Pattern[str]] = {}
 
@@ -1550,19 +1567,13 @@ def _assign_markdown_sections(document: _Document, part_level: int) -> None:
                 title = _tidy_title(chinese["title"].strip())
                 marker = f"第{chinese['number']}节"
                 paragraph.role = "section heading"
-                document.section_titles[(paragraph.part, number)] = title
-                document.section_labels[(paragraph.part, number)] = _shorten(
-                    f"{marker} {title}".strip(), 24
-                )
-                document.headings.append(
-                    {
-                        "doc_id": document.doc_id,
-                        "line": paragraph.line,
-                        "level": "section",
-                        "number": number,
-                        "title": title,
-                        "style": "markdown " + "#" * (part_level + 1) + " 第一节",
-                    }
+                document.add_section(
+                    paragraph.part,
+                    number,
+                    title,
+                    _shorten(f"{marker} {title}".strip(), 24),
+                    line=paragraph.line,
+                    style="markdown " + "#" * (part_level + 1) + " 第一节",
                 )
                 section_by_part[paragraph.part] = number
         if (
@@ -1575,17 +1586,13 @@ def _assign_markdown_sections(document: _Document, part_level: int) -> None:
             number = counters[paragraph.part]
             title = matched.group(2)
             paragraph.role = "section heading"
-            document.section_titles[(paragraph.part, number)] = title
-            document.section_labels[(paragraph.part, number)] = _shorten(title, 24)
-            document.headings.append(
-                {
-                    "doc_id": document.doc_id,
-                    "line": paragraph.line,
-                    "level": "section",
-                    "number": number,
-                    "title": title,
-                    "style": "markdown " + "#" * (part_level + 1),
-                }
+            document.add_section(
+                paragraph.part,
+                number,
+                title,
+                _shorten(title, 24),
+                line=paragraph.line,
+                style="markdown " + "#" * (part_level + 1),
             )
             section_by_part[paragraph.part] = number
         elif matched and paragraph.role == "text":
@@ -1673,19 +1680,13 @@ def _assign_sections(document: _Document, rules: SectioningRules) -> None:
                 own_line = len(sentences) == 1 and short
                 if own_line:
                     paragraph.role = "section heading"
-                document.section_titles[(part, section)] = title
-                document.section_labels[(part, section)] = (
-                    words.get(section) or rules.ordinals[section - 1]
-                )
-                document.headings.append(
-                    {
-                        "doc_id": document.doc_id,
-                        "line": paragraph.line,
-                        "level": "section",
-                        "number": section,
-                        "title": title,
-                        "style": "ordinal line" if own_line else "ordinal sentence",
-                    }
+                document.add_section(
+                    part,
+                    section,
+                    title,
+                    words.get(section) or rules.ordinals[section - 1],
+                    line=paragraph.line,
+                    style="ordinal line" if own_line else "ordinal sentence",
                 )
             paragraph.section = section
     for index in sorted(inserts, reverse=True):
@@ -1767,18 +1768,14 @@ def _assign_chinese_sections(
             title, label, own = details[index]
             if own:
                 paragraph.role = "section heading"
-            document.section_titles[(part, section)] = title
-            document.section_labels[(part, section)] = _shorten(label, 20)
-            document.headings.append(
-                {
-                    "doc_id": document.doc_id,
-                    "line": paragraph.line,
-                    "level": "section",
-                    "number": section,
-                    "title": title,
-                    "style": ("第一节" if level == "section" else "(一)")
-                    + (" line" if own else " sentence"),
-                }
+            document.add_section(
+                part,
+                section,
+                title,
+                _shorten(label, 20),
+                line=paragraph.line,
+                style=("第一节" if level == "section" else "(一)")
+                + (" line" if own else " sentence"),
             )
         paragraph.section = section
     return True
@@ -1876,17 +1873,13 @@ def _assign_letter_sections(
         if index in start_of:
             section, title, rest = start_of[index]
             letter = chr(ord("A") + section - 1)
-            document.section_titles[(part, section)] = title
-            document.section_labels[(part, section)] = f"{letter}. {_shorten(title, 20)}"
-            document.headings.append(
-                {
-                    "doc_id": document.doc_id,
-                    "line": paragraph.line,
-                    "level": "section",
-                    "number": section,
-                    "title": title,
-                    "style": "letter line" if not rest else "letter run-on",
-                }
+            document.add_section(
+                part,
+                section,
+                title,
+                f"{letter}. {_shorten(title, 20)}",
+                line=paragraph.line,
+                style="letter line" if not rest else "letter run-on",
             )
             if rest:  # the heading becomes a paragraph of its own, its text stays a unit
                 paragraph.lines[0] = rest

@@ -450,8 +450,14 @@ register_backend(
         fit="corpus_tm.models:fit_lda",
         score="corpus_tm.evaluation:lda_fit_measures",
         cost="corpus_tm.models:lda_fit_seconds",
-        study_options={"passes": (int, None), "iterations": (int, None)},
-        fit_options=lambda models: _given(models, passes="passes", iterations="iterations"),
+        study_options={
+            "passes": (int, None),
+            "iterations": (int, None),
+            "lda_dtype": (str, "float64"),
+        },
+        fit_options=lambda models: _given(
+            models, passes="passes", iterations="iterations", lda_dtype="dtype"
+        ),
     )
 )
 register_backend(

@@ -81,7 +81,8 @@ class PreprocessingSettings:
 class ModelSettings:
     """``[models]``: which backends, k and the seed; ``options`` holds the keys the backends
     declare (:attr:`corpus_tm.backends.Backend.study_options`: ``passes``, ``iterations``,
-    ``tfidf``, ``free_topics``, ``keyatm_iterations`` and those of registered backends)."""
+    ``lda_dtype``, ``tfidf``, ``free_topics``, ``keyatm_iterations`` and those of registered
+    backends)."""
 
     methods: list[str] = field(default_factory=lambda: ["keyatm", "lda", "nmf"])
     n_topics: int | str = 15
@@ -322,6 +323,10 @@ VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], st
     ("run", "n_jobs"): (
         lambda v: v != 0,
         "a number of processes >= 1, or -1 (all cores), -2 (all but one) ...",
+    ),
+    ("models", "lda_dtype"): (
+        lambda v: v in ("float64", "float32"),
+        "'float64' (the same results on every processor) or 'float32'",
     ),
     # the "spark_lda" backend's keys (registered when pyspark is installed)
     ("models", "spark_optimizer"): (lambda v: v in ("online", "em"), "'online' or 'em'"),

@@ -140,7 +140,7 @@ def _law_units() -> pd.DataFrame:
 def test_default_lexicon_has_chinese_for_every_domain():
     lexicon = default_lexicon()
     assert lexicon.languages == ["en", "zh"]
-    assert lexicon.version == "1.2.1"
+    assert lexicon.version == "1.2.2"
     chinese = dict(lexicon.translations)["zh"]
     assert [d.id for d in chinese] == lexicon.domain_ids
     assert {d.id: d.label for d in chinese} == CANONICAL

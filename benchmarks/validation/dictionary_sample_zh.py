@@ -23,6 +23,8 @@ Run::
 
     python benchmarks/validation/dictionary_sample_zh.py draw --seed 15 --out sample.csv
     python benchmarks/validation/dictionary_sample_zh.py summary sample.csv  # once filled in
+    # every hit of some terms: count per law, draw 20 at random for reading
+    python benchmarks/validation/dictionary_sample_zh.py terms 企业 --seed 19 --out terms.csv
 """
 
 from __future__ import annotations
@@ -94,13 +96,20 @@ class HanCharacters:
         return _PIECE.findall(text.lower())
 
 
-def chinese() -> str:
-    """Register the character-level stand-in if no Chinese is registered; say which is used."""
+def chinese(lexicon: str | None = None) -> str:
+    """Register the character-level stand-in if no Chinese is registered; say which is used.
+
+    With ``lexicon`` (a lexicon file), the package's Chinese is registered again with that
+    file's Chinese terms in its user dictionary, so that the text is cut as a study with that
+    lexicon would cut it (the bundled lexicon's words otherwise).
+    """
     try:
-        get_language("zh")  # registered, or a built-in one imported on first use
+        language = get_language("zh")  # registered, or a built-in one imported on first use
     except ConfigError:
         register_language(HanCharacters())
         return "characters"
+    if lexicon is not None and type(language).__name__ == "Chinese":
+        register_language(type(language)(lexicon=lexicon), replace=True)
     return "zh"
 
 
@@ -161,7 +170,7 @@ def run_draw(args: argparse.Namespace) -> None:
         filled = pd.read_csv(out, dtype=str)
         if "correct" in filled and filled["correct"].notna().any():
             sys.exit(f"{out} has hand-checked rows; pass --force to overwrite it.")
-    segmentation = chinese()
+    segmentation = chinese(args.lexicon)
     lexicon = load_lexicon(args.lexicon) if args.lexicon else default_lexicon()
     units = read_laws()
     hits = all_hits(lexicon, units)
@@ -197,7 +206,7 @@ def run_draw(args: argparse.Namespace) -> None:
 
 
 def run_summary(args: argparse.Namespace) -> None:
-    chinese()
+    chinese(args.lexicon)
     sample = pd.read_csv(args.csv)
     lexicon = load_lexicon(args.lexicon) if args.lexicon else default_lexicon()
     hits = all_hits(lexicon, read_laws())
@@ -219,6 +228,45 @@ def run_summary(args: argparse.Namespace) -> None:
     print(hits["domain"].value_counts().reindex(lexicon.domain_ids).fillna(0).astype(int).to_string())
 
 
+def run_terms(args: argparse.Namespace) -> None:
+    """Count every hit of the given terms per law; draw ``--n`` of them for reading."""
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        filled = pd.read_csv(out, dtype=str)
+        if "correct" in filled and filled["correct"].notna().any():
+            sys.exit(f"{out} has hand-checked rows; pass --force to overwrite it.")
+    segmentation = chinese(args.lexicon)
+    lexicon = load_lexicon(args.lexicon) if args.lexicon else default_lexicon()
+    units = read_laws()
+    hits = all_hits(lexicon, units)
+    hits = hits[hits["term"].isin(args.terms)].reset_index(drop=True)
+    print(f"lexicon {lexicon.name} {lexicon.version}: {len(hits)} hits", file=sys.stderr)
+    print(hits.groupby(["term", "doc_id"]).size().to_string(), file=sys.stderr)
+    rng = np.random.default_rng(args.seed)
+    rows = np.sort(rng.choice(len(hits), size=min(args.n, len(hits)), replace=False))
+    sample = hits.iloc[rows]
+    texts = dict(zip(units["unit_id"], units["text"], strict=True))
+    table = pd.DataFrame(
+        {
+            "sample_id": np.arange(1, len(sample) + 1),
+            "hit": rows,
+            "doc_id": sample["doc_id"].to_numpy(),
+            "unit_id": sample["unit_id"].to_numpy(),
+            "domain": sample["domain"].to_numpy(),
+            "term": sample["term"].to_numpy(),
+            "context": [
+                context(texts[u], a, b)
+                for u, a, b in zip(sample["unit_id"], sample["start"], sample["stop"], strict=True)
+            ],
+            "correct": "",
+            "note": "",
+            "segmentation": segmentation,
+        }
+    )
+    table.to_csv(out, index=False)
+    print(f"wrote {out} ({len(table)} rows)", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -234,6 +282,14 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("csv")
     s.add_argument("--lexicon", help="the lexicon the sample was drawn with (default: shipped)")
     s.set_defaults(run=run_summary)
+    t = commands.add_parser("terms", help="count all hits of some terms; draw some to read")
+    t.add_argument("terms", nargs="+", help="seed terms, as written in the lexicon")
+    t.add_argument("--n", type=int, default=20)
+    t.add_argument("--seed", type=int, default=19)
+    t.add_argument("--lexicon", help="a lexicon TOML file (default: the shipped lexicon)")
+    t.add_argument("--out", required=True)
+    t.add_argument("--force", action="store_true", help="overwrite a hand-checked CSV")
+    t.set_defaults(run=run_terms)
     args = parser.parse_args(argv)
     args.run(args)
 

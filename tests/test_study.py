@@ -44,7 +44,7 @@ def test_paths_are_relative_to_the_study_file(tmp_path):
         ('corpus.path = "x"\nmodels.n_topics = true\n', r"models\.n_topics must be int"),
         ('corpus.path = "x"\nsweep.seeds = [1, "2"]\n', r"sweep\.seeds must be a non-empty"),
         ('corpus.path = "x"\naggregation.ci = "high"\n', r"must be float"),
-        ('corpus.path = "x"\nmodels.lda_dtype = "float16"\n', r"models\.lda_dtype must be 'float64'"),
+        ('corpus.path = "x"\nmodels.lda_dtype = "f16"\n', r"models\.lda_dtype must be 'float64'"),
         ("[corpus]\nunit = 'paragraph'\n", r"needs path"),
         ("corpus.path = \n", r"not valid TOML"),
     ],

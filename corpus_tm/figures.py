@@ -516,6 +516,8 @@ def _method_grid(
         )
         for ax, method in zip(axes.ravel(), methods, strict=False):
             ax.set_title(_method_title(method), loc="left")
+            if ax.get_ylabel():  # the rows are parts or documents, not sub-sections
+                ax.set_ylabel(str(table["level"].iloc[0]))
         return figure
 
     return draw

@@ -862,8 +862,8 @@ _MAPPING_HEADERS = {
 }
 MAPPING_NOTE = (
     "lift: how many times more of its weight the topic puts on the domain's lexicon terms than "
-    "the average topic does; margin: its lead over the runner-up's lift. A topic without a "
-    "domain of lift 1.5 or more is 'other'."
+    "the average topic does; margin: its lead over the runner-up's lift. A topic whose best "
+    "lift is too small (domains.min_score, 1.5 by default) is 'other'."
 )
 """The note under the mapping table that says what its numbers are (:func:`map_topics`)."""
 _CHAR_WIDTH = 0.6  # a Latin character's width, in font sizes (DejaVu Sans is about 0.55)

@@ -124,6 +124,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "plot_top_terms",
         "use_cjk_fallback",
     ),
+    "layout": ("layout_problems", "text_boxes"),
     "study": ("Study", "load_study"),
     "pipeline": ("StudyResults", "run_study"),
     "figures": ("FIGURES", "draw_figure", "make_figures"),

@@ -91,6 +91,10 @@ STYLE: Any = {
     "savefig.bbox": "tight",
     "savefig.pad_inches": 0.05,
 }
+FIGURE_WIDTH = PAGE_WIDTH - 2 * STYLE["savefig.pad_inches"]
+"""Width (inches) the full-width figures are drawn at: with the padding ``savefig`` adds on
+either side, the saved image is at most :data:`PAGE_WIDTH` wide
+(:func:`corpus_tm.layout.layout_problems` checks it)."""
 DECIMALS = 4
 """Decimal places of the floats in the figures' data (CSV) and in what the figures draw."""
 SHARE_DECIMALS = 3
@@ -236,6 +240,73 @@ def _domain_labels(results: StudyResults) -> dict[str, str] | None:
     return {d.id: d.label for d in lexicon.for_language(languages[0]).domains}
 
 
+def _shorten(text: str, width: int) -> str:
+    """``text`` cut at a word (or, without spaces, a character) to at most ``width``
+    characters, ending in "…" when cut (or when it came cut, ending in "...")."""
+    text = " ".join(str(text).split())
+    cut_before = text.endswith(("...", "…"))
+    text = text.removesuffix("...").removesuffix("…").rstrip()
+    if len(text) < width or (len(text) == width and not cut_before):
+        return text + ("…" if cut_before else "")
+    cut = text[: width - 1]
+    if " " in cut[width // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.、，") + "…"
+
+
+def _document_titles(results: StudyResults) -> dict[str, str]:
+    """doc_id -> the document's title from the metadata's ``title`` column, or the doc_id."""
+    units = results.units
+    titles = {str(d): str(d) for d in units["doc_id"].unique()}
+    if "title" in units.columns:
+        for doc_id, title in units.drop_duplicates("doc_id")[["doc_id", "title"]].itertuples(
+            index=False
+        ):
+            if isinstance(title, str) and title.strip():
+                titles[str(doc_id)] = " ".join(title.split())
+    return titles
+
+
+def _human_labels(results: StudyResults, table: pd.DataFrame, width: int = 60) -> pd.DataFrame:
+    """``table`` (section-share rows) with labels a reader understands.
+
+    Documents: their title (``title`` metadata) instead of the doc_id. Sub-sections: their
+    number and heading (``1.1 First, adhere to the principle of…``) instead of the unit
+    table's short label (``1.1 First``); parts keep their label and title. Cut to ``width``
+    characters. Rows without a heading keep their label (``Preamble``, ``1.0 Intro``).
+    """
+    units = results.units
+    titles = _document_titles(results)
+    labels = table["label"].astype(str).copy()
+    documents = (table["level"] == "document").to_numpy()
+    labels[documents] = [_shorten(titles.get(str(d), str(d)), width)
+                         for d in table.loc[documents, "doc_id"]]
+    sections = (table["level"] == "section").to_numpy()
+    if sections.any() and {"part", "section", "section_title"} <= set(units.columns):
+        heads = units[units["section"].astype(int) > 0].drop_duplicates(
+            ["doc_id", "part", "section"]
+        )
+        heading = {
+            (str(d), f"{int(p)}.{int(n)}"): str(t)
+            for d, p, n, t in heads[["doc_id", "part", "section", "section_title"]].itertuples(
+                index=False
+            )
+            if isinstance(t, str) and t.strip()
+        }
+        new = []
+        for doc_id, key, label in zip(
+            table.loc[sections, "doc_id"], table.loc[sections, "section"],
+            labels[sections], strict=True
+        ):
+            title = heading.get((str(doc_id), str(key)))
+            number = str(key) if not str(key).startswith("0.") else ""
+            new.append(_shorten(f"{number} {title}".strip(), width) if title else label)
+        labels[sections] = new
+    parts = (table["level"] == "part").to_numpy()
+    labels[parts] = [_shorten(label, width) for label in labels[parts]]
+    return table.assign(label=labels.to_numpy())
+
+
 def _shown_domains(results: StudyResults, n: int = 10, method: str | None = None) -> list[str]:
     """Domains with evidence (largest document-level shares of ``method``, or of all), other."""
     from corpus_tm.plotting import top_domains
@@ -276,28 +347,33 @@ def _hand_to_pyplot(figure: Figure) -> None:
 @register("domain_heatmap")
 def domain_heatmap(results: StudyResults) -> FigureResult:
     """Sub-section x domain shares of the main document, with bootstrap intervals."""
-    from corpus_tm.plotting import plot_section_heatmap
+    from corpus_tm.plotting import MIN_INTERVAL_UNITS, plot_section_heatmap
 
     doc_id, method = _main_document(results), _main_method(results)
     domains = _shown_domains(results, method=method)
     level = results.study.figures.level
     data = _rows(results, method=method, level=level, doc_id=doc_id, domain=domains)
+    data = _human_labels(results, data)
+    title = _shorten(_document_titles(results)[doc_id], 90)
 
     def draw(table: pd.DataFrame) -> Figure:
-        figure = _figure(PAGE_WIDTH, 0.32 * table["label"].nunique() + 1.3)
+        figure = _figure(FIGURE_WIDTH, 0.34 * table["label"].nunique() + 1.6)
         plot_section_heatmap(
             table,
             domains=domains,
             domain_labels=_domain_labels(results),
             intervals=True,
+            label_width=34,
             unresolved=_unresolved(results, method),
-            ax=figure.add_subplot(),
+            ax=(ax := figure.add_subplot()),
         )
+        ax.set_ylabel(level)
         ci = int(100 * results.study.aggregation.ci)
         figure.suptitle(
-            f"Security domains by {level} of {doc_id}\n{_method_title(method)}; share of "
-            f"tokens in %, {ci}% bootstrap interval below",
-            fontsize=9,
+            f"Security domains by {level}: {title}\n{_method_title(method)}; share of tokens "
+            f"in %, {ci}% bootstrap interval below\n(n = units of a {level} too small for an "
+            f"interval: fewer than {MIN_INTERVAL_UNITS})",
+            fontsize=8,
         )
         return figure
 
@@ -316,7 +392,7 @@ def domain_bars(results: StudyResults) -> FigureResult:
     def draw(table: pd.DataFrame) -> Figure:
         documents = table["doc_id"].unique().tolist()
         heights = [table.loc[table["doc_id"] == d, "label"].nunique() for d in documents]
-        figure = _figure(PAGE_WIDTH, 0.2 * sum(heights) + 1.2 * len(documents) + 0.6)
+        figure = _figure(FIGURE_WIDTH, 0.2 * sum(heights) + 1.2 * len(documents) + 0.6)
         axes = figure.subplots(
             len(documents), 1, height_ratios=[h + 3 for h in heights], squeeze=False
         )[:, 0]
@@ -338,23 +414,28 @@ def domain_bars(results: StudyResults) -> FigureResult:
 @register("domain_flow")
 def domain_flow(results: StudyResults) -> FigureResult:
     """Domain shares along the main document's sub-sections with bootstrap bands."""
-    from corpus_tm.plotting import plot_domain_flow, top_domains
+    from corpus_tm.plotting import MIN_INTERVAL_UNITS, plot_domain_flow, top_domains
 
     doc_id, method = _main_document(results), _main_method(results)
     data = _rows(results, method=method, level=results.study.figures.level, doc_id=doc_id)
     domains = top_domains(data, 6)
-    data = data[data["domain"].isin(domains)]
+    data = _human_labels(results, data[data["domain"].isin(domains)], width=40)
+    title = _shorten(_document_titles(results)[doc_id], 90)
 
     def draw(table: pd.DataFrame) -> Figure:
-        figure = _figure(PAGE_WIDTH, 2.8)
+        figure = _figure(FIGURE_WIDTH, 4.2)
         plot_domain_flow(
-            table, domains=domains, domain_labels=_domain_labels(results), ax=figure.add_subplot()
+            table,
+            domains=domains,
+            domain_labels=_domain_labels(results),
+            label_width=16,
+            ax=figure.add_subplot(),
         )
         figure.suptitle(
-            f"How the domains flow through {doc_id} ({_method_title(method)}; "
-            f"{int(100 * results.study.aggregation.ci)}% bootstrap "
-            "intervals)",
-            fontsize=9,
+            f"How the domains flow through: {title}\n{_method_title(method)}; "
+            f"{int(100 * results.study.aggregation.ci)}% bootstrap intervals for sections of "
+            f"{MIN_INTERVAL_UNITS} units or more, n = units otherwise",
+            fontsize=8,
         )
         return figure
 
@@ -364,7 +445,7 @@ def domain_flow(results: StudyResults) -> FigureResult:
 @register("top_terms")
 def top_terms(results: StudyResults) -> FigureResult:
     """Top terms of the topics of ``figures.method`` (NMF by default), titled with their domains."""
-    from corpus_tm.plotting import plot_top_terms
+    from corpus_tm.plotting import plot_top_terms, term_labels
 
     shares = results.domain_shares[_topic_method(results)]
     terms = shares.model.top_terms(8)
@@ -373,7 +454,9 @@ def top_terms(results: StudyResults) -> FigureResult:
     nrows = int(np.ceil(shares.model.n_topics / ncols))
 
     def draw(table: pd.DataFrame) -> Figure:
-        figure = _figure(PAGE_WIDTH, 1.5 * nrows + 0.3)
+        lines = max(sum(t.count("\n") + 1 for t in terms)
+                    for terms in term_labels(table, n_terms=8).values())
+        figure = _figure(FIGURE_WIDTH, nrows * (0.135 * lines + 0.55) + 0.3)
         axes = figure.subplots(nrows, ncols, squeeze=False)
         mapping = table[["topic", "domain"]].drop_duplicates("topic").dropna()
         plot_top_terms(table, mapping=mapping, n_terms=8, axes=axes)
@@ -393,14 +476,14 @@ def k_choice(results: StudyResults) -> FigureResult:
     ]
 
     def draw(table: pd.DataFrame) -> Figure:
-        figure = _figure(PAGE_WIDTH, 2.0)
+        figure = _figure(FIGURE_WIDTH, 2.1)
         axes = figure.subplots(1, len(measures), squeeze=False)
         plot_k_choice(table, measures=measures, recommended=results.recommended_k, axes=axes)
         figure.suptitle(
             f"Choice of k ({results.study.sweep.method.upper()}, "
             f"{len(results.study.sweep.seeds)} seeds; recommended k = "
             f"{results.recommended_k})",
-            fontsize=9,
+            fontsize=8,
         )
         return figure
 
@@ -419,7 +502,7 @@ def _method_grid(
     def draw(table: pd.DataFrame) -> Figure:
         n_columns = min(2, len(methods))
         n_rows = -(-len(methods) // n_columns)
-        figure = _figure(PAGE_WIDTH, n_rows * (0.3 * table[rows].nunique() + 1.9))
+        figure = _figure(FIGURE_WIDTH, n_rows * (0.3 * table[rows].nunique() + 1.9))
         axes = figure.subplots(n_rows, n_columns, sharey=True, squeeze=False)
         for ax in axes.ravel()[len(methods) :]:
             ax.set_visible(False)
@@ -432,7 +515,9 @@ def _method_grid(
             axes=used,
         )
         for ax, method in zip(axes.ravel(), methods, strict=False):
-            ax.set_title(_method_title(method), fontsize="small", loc="left")
+            ax.set_title(_method_title(method), loc="left")
+            if ax.get_ylabel():  # the rows are parts or documents, not sub-sections
+                ax.set_ylabel(str(table["level"].iloc[0]))
         return figure
 
     return draw
@@ -443,7 +528,7 @@ def method_comparison(results: StudyResults) -> FigureResult:
     """keyATM, LDA, NMF and the dictionary baseline on the same parts."""
     doc_id = _main_document(results)
     domains = _shown_domains(results, 8)
-    data = _rows(results, level="part", doc_id=doc_id, domain=domains)
+    data = _human_labels(results, _rows(results, level="part", doc_id=doc_id, domain=domains))
     return data, _method_grid(results, domains, "label")
 
 
@@ -452,14 +537,14 @@ def document_domains(results: StudyResults) -> FigureResult:
     """Every document by domain under every method: a corpus of several documents at a glance
     (the other section figures show one document)."""
     domains = _shown_domains(results, 10)
-    data = _rows(results, level="document", domain=domains)
+    data = _human_labels(results, _rows(results, level="document", domain=domains), width=40)
     return data, _method_grid(results, domains, "doc_id")
 
 
 @register("topic_mapping")
 def topic_mapping(results: StudyResults) -> FigureResult:
     """The topic-to-domain mapping table of the topics of the top-terms figure."""
-    from corpus_tm.plotting import plot_mapping_table
+    from corpus_tm.plotting import TEXT_SIZE, mapping_cells, mapping_note, plot_mapping_table
 
     mapping = results.domain_shares[_topic_method(results)].mapping
     columns = [
@@ -470,8 +555,11 @@ def topic_mapping(results: StudyResults) -> FigureResult:
     data = mapping[columns]
 
     def draw(table: pd.DataFrame) -> Figure:
-        figure = _figure(PAGE_WIDTH, 0.22 * len(table) + 0.5, layout=None)
-        plot_mapping_table(table, ax=figure.add_subplot())
+        _, cells, _ = mapping_cells(table, width=FIGURE_WIDTH)
+        note = mapping_note(FIGURE_WIDTH).count("\n") + 1
+        lines = sum(max(c.count("\n") + 1.4 for c in cell) for cell in cells) + 1.4 + note + 1
+        figure = _figure(FIGURE_WIDTH, lines * 1.3 * TEXT_SIZE / 72.0 + 0.1, layout=None)
+        plot_mapping_table(table, ax=figure.add_axes((0.0, 0.0, 1.0, 1.0)))
         return figure
 
     return data, draw

@@ -26,6 +26,7 @@ import textwrap
 import warnings
 from collections.abc import Mapping, Sequence
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -87,6 +88,15 @@ _PALETTE = (
     "#666633",
 )
 OTHER_COLOR = "#BBBBBB"
+
+TEXT_SIZE = 7.0
+"""Font size (points) of the smallest texts drawn: cell numbers, intervals, term labels, tick
+labels. 7 pt is the smallest a journal prints legibly at the figure's size
+(:data:`corpus_tm.layout.MIN_FONT_SIZE`)."""
+MIN_INTERVAL_UNITS = 5
+"""Fewest units (paragraphs, articles) a section needs for its interval to be drawn. A
+bootstrap interval over two to four units says little (it is the spread of a handful of
+resamples), so sections with fewer show their number of units, ``n = 3``, instead."""
 
 CJK_FAMILY = "Noto Sans CJK SC"
 """The font family that draws Chinese, Japanese and Korean characters (its Simplified Chinese
@@ -240,8 +250,38 @@ def _select(
     return selected
 
 
-def _wrap(label: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(str(label), width)) if len(str(label)) > width else str(label)
+def _wrap(label: str, width: int, max_lines: int | None = None) -> str:
+    """``label`` in lines of at most ``width`` characters (a CJK character, one em wide,
+    counts as 1.8 Latin ones), at most ``max_lines`` of them (the last ends with "…")."""
+    text = str(label)
+    cjk = len(_CJK.findall(text))
+    width = max(4, int(width * len(text) / (len(text) + 0.8 * cjk))) if cjk else width
+    if len(text) <= width:
+        return text
+    lines = textwrap.wrap(text, width, break_on_hyphens=False)
+    if max_lines is not None and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1].rstrip(" ,;:、，") + "…"
+    return "\n".join(lines)
+
+
+def _with_n(labels: Sequence[str], n_units: np.ndarray | None) -> list[str]:
+    """Labels, with ``n = ...`` added to those of sections too small for an interval."""
+    if n_units is None:
+        return list(labels)
+    return [
+        f"{label} (n = {int(n)})" if np.isfinite(n) and n < MIN_INTERVAL_UNITS else str(label)
+        for label, n in zip(labels, n_units, strict=True)
+    ]
+
+
+def _section_units(selected: pd.DataFrame, table: pd.DataFrame) -> np.ndarray | None:
+    """Units per row of a wide table (``n_units``), or None when the shares do not say."""
+    if "n_units" not in selected.columns:
+        return None
+    # the wide table's rows are the (order, label) pairs in this order (see _wide)
+    units = selected.groupby(["order", "label"], sort=True)["n_units"].max().to_numpy(dtype=float)
+    return units if len(units) == len(table) else None
 
 
 def _domain_order(domains: Sequence[str]) -> list[str]:
@@ -321,7 +361,9 @@ def plot_section_heatmap(
     annotate : bool, default True
         Write the share (in percent) in each cell.
     intervals : bool, default False
-        Also write the interval ``[lower, upper]`` under each share.
+        Also write the interval ``[lower, upper]`` under each share, for sections of at
+        least :data:`MIN_INTERVAL_UNITS` units (``n_units``); the labels of smaller sections
+        say their number of units (``n = 3``) instead.
     cmap : str, default "Blues"
         Colour map for the shares.
     vmax : float, optional
@@ -360,7 +402,9 @@ def plot_section_heatmap(
         ha="right",
         rotation_mode="anchor",
     )
-    ax.set_yticks(range(table.shape[0]), [_wrap(label, label_width) for label in table.index])
+    n_units = _section_units(selected, table) if intervals else None
+    row_labels = _with_n([_wrap(label, label_width) for label in table.index], n_units)
+    ax.set_yticks(range(table.shape[0]), row_labels)
     ax.tick_params(length=0)
     for col in not_resolved:
         ax.add_patch(
@@ -374,7 +418,7 @@ def plot_section_heatmap(
                 linewidth=0.0,
             )
         )
-        ax.text(col, -0.6, "n.r.", ha="center", va="bottom", fontsize="x-small", color="0.3")
+        ax.text(col, -0.6, "n.r.", ha="center", va="bottom", fontsize=TEXT_SIZE, color="0.3")
     if annotate:
         lower = _wide(selected, list(table.columns), "lower").to_numpy() if intervals else None
         upper = _wide(selected, list(table.columns), "upper").to_numpy() if intervals else None
@@ -382,7 +426,8 @@ def plot_section_heatmap(
             if np.isnan(value):
                 continue
             text = f"{100 * value:.0f}"
-            if intervals and lower is not None and upper is not None:
+            small = n_units is not None and n_units[row] < MIN_INTERVAL_UNITS
+            if intervals and lower is not None and upper is not None and not small:
                 lo, hi = lower[row, col], upper[row, col]
                 if not (np.isnan(lo) or np.isnan(hi)) and hi >= 0.005:
                     text += f"\n[{100 * lo:.0f}–{100 * hi:.0f}]"
@@ -394,7 +439,7 @@ def plot_section_heatmap(
                 text,
                 ha="center",
                 va="center",
-                fontsize="x-small" if intervals else "small",
+                fontsize=TEXT_SIZE,
                 color="white" if dark else "black",
             )
     if colorbar:
@@ -430,7 +475,7 @@ def plot_domain_bars(
     method, doc_id, level, domains, label_width
         As for :func:`plot_section_heatmap`.
     legend : bool, default True
-        Draw a legend below the bars.
+        Draw a legend to the right of the bars (clear of the title above them).
     domain_labels : mapping of str to str, optional
         Labels of the domains in the legend, as for :func:`plot_section_heatmap`.
     ax : matplotlib.axes.Axes, optional
@@ -473,13 +518,7 @@ def plot_domain_bars(
     ax.set_xlabel("share of tokens")
     ax.spines[["top", "right"]].set_visible(False)
     if legend:
-        ax.legend(
-            loc="lower right",
-            bbox_to_anchor=(1.0, 1.0),
-            ncol=min(5, len(keep)),
-            frameon=False,
-            fontsize="small",
-        )
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     use_cjk_fallback(ax)
     return ax
 
@@ -508,7 +547,9 @@ def plot_domain_flow(
     domains : sequence of str, optional
         Domains to draw (default: the eight largest, :func:`top_domains`).
     bands : bool, default True
-        Shade the interval between ``lower`` and ``upper``.
+        Shade the interval between ``lower`` and ``upper`` over the sections of at least
+        :data:`MIN_INTERVAL_UNITS` units (``n_units``); the labels of smaller sections say
+        their number of units (``n = 3``) instead.
     label_width : int, default 14
         Section labels longer than this are wrapped.
     legend : bool, default True
@@ -528,6 +569,9 @@ def plot_domain_flow(
     table = _wide(selected, domains)
     x = np.arange(len(table))
     colors = domain_colors(domains)
+    has_bands = bands and {"lower", "upper"} <= set(selected.columns)
+    n_units = _section_units(selected, table) if has_bands else None
+    enough = n_units >= MIN_INTERVAL_UNITS if n_units is not None else np.ones(len(x), bool)
     for domain in domains:
         ax.plot(
             x,
@@ -538,24 +582,33 @@ def plot_domain_flow(
             label=_domain_label(domain, domain_labels),
             linewidth=1.5,
         )
-        if bands and {"lower", "upper"} <= set(selected.columns):
+        if has_bands and enough.any():
             lower = _wide(selected, [domain], "lower")[domain].to_numpy(dtype=float)
             upper = _wide(selected, [domain], "upper")[domain].to_numpy(dtype=float)
-            ax.fill_between(x, lower, upper, color=colors[domain], alpha=0.18, linewidth=0)
+            ax.fill_between(
+                x,
+                np.where(enough, lower, np.nan),
+                np.where(enough, upper, np.nan),
+                color=colors[domain],
+                alpha=0.18,
+                linewidth=0,
+            )
+    many = len(x) > 12  # upright labels, two lines at most, so that neighbours stay apart
     ax.set_xticks(
         x,
-        [_wrap(label, label_width) for label in table.index],
-        rotation=60,
+        _with_n([_wrap(label, label_width, max_lines=2 if many else 3) for label in table.index],
+                n_units),
+        rotation=90 if many else 60,
         ha="right",
+        va="center" if len(x) > 12 else "top",
         rotation_mode="anchor",
-        fontsize="small",
     )
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
     ax.set_ylabel("share of tokens")
     ax.spines[["top", "right"]].set_visible(False)
     if legend:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     use_cjk_fallback(ax)
     return ax
 
@@ -566,6 +619,7 @@ def plot_top_terms(
     mapping: pd.DataFrame | Mapping[int, str] | None = None,
     n_terms: int = 8,
     ncols: int = 4,
+    label_width: int = 18,
     axes: np.ndarray | None = None,
 ) -> np.ndarray:
     """Top terms per topic as small multiples of horizontal bars, titled with the domain.
@@ -581,6 +635,8 @@ def plot_top_terms(
         Terms per topic.
     ncols : int, default 4
         Panels per row when ``axes`` is not given.
+    label_width : int, default 18
+        Terms longer than this are wrapped; a term of two lines gets the height of two.
     axes : array of Axes, optional
         One Axes per topic; a new figure is made when not given.
 
@@ -604,37 +660,73 @@ def plot_top_terms(
     if len(flat) < len(topics):
         raise ConfigError(f"axes has {len(flat)} Axes for {len(topics)} topics.")
     colors = domain_colors(sorted(set(domain_of.values()) | {"other"}))
+    labels = term_labels(top_terms, n_terms=n_terms, width=label_width)
+    # a term of two lines gets the room of two: its bar sits in the middle of its lines
     for ax, topic in zip(flat, topics, strict=False):
         rows = top_terms[(top_terms["topic"] == topic) & (top_terms["rank"] <= n_terms)]
         rows = rows.sort_values("rank")
         domain = domain_of.get(topic)
         color = colors.get(domain, "#4477AA") if domain else "#4477AA"
-        ax.barh(np.arange(len(rows)), rows["weight"], color=color, height=0.75)
-        ax.set_yticks(
-            np.arange(len(rows)),
-            [_wrap(t.replace("_", " "), 18) for t in rows["term"]],
-            fontsize="x-small",
-        )
-        ax.invert_yaxis()
-        ax.tick_params(axis="x", labelsize="xx-small")
+        heights = np.array([label.count("\n") + 1 for label in labels[topic]], dtype=float)
+        y = np.cumsum(heights) - heights / 2
+        ax.barh(y, rows["weight"], color=color, height=0.75)
+        ax.set_yticks(y, labels[topic], fontsize=TEXT_SIZE)
+        ax.set_ylim(max(float(heights.sum()), n_terms), 0)
+        ax.tick_params(axis="y", length=0)
+        ax.tick_params(axis="x", labelsize=TEXT_SIZE)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=2))
         title = f"topic {topic}" + (f": {domain.replace('_', ' ')}" if domain else "")
-        ax.set_title(title, fontsize="small", loc="left")
+        ax.set_title(title, loc="left", fontsize=TEXT_SIZE)
         ax.spines[["top", "right"]].set_visible(False)
     for ax in flat[len(topics) :]:
         ax.set_visible(False)
+    if len(flat):
+        flat[0].get_figure(root=False).supxlabel("weight of the term in the topic")
     for ax in flat:
         use_cjk_fallback(ax)
     return np.asarray(axes)
 
 
+def term_labels(
+    top_terms: pd.DataFrame, *, n_terms: int = 8, width: int = 18
+) -> dict[int, list[str]]:
+    """The labels :func:`plot_top_terms` gives each topic's terms, wrapped at ``width``.
+
+    Returns
+    -------
+    dict
+        Topic to its terms' labels, in rank order (``_`` as a space, lines of at most ``width``
+        characters).
+    """
+    _check_columns(top_terms, ["topic", "rank", "term"], "top_terms")
+    labels = {}
+    for topic, rows in top_terms[top_terms["rank"] <= n_terms].groupby("topic", sort=True):
+        terms = rows.sort_values("rank")["term"]
+        labels[int(topic)] = [_wrap(str(t).replace("_", " "), width) for t in terms]
+    return labels
+
+
 _MEASURE_TITLES = {
-    "c_v": "coherence (c_v)",
+    "c_v": "coherence (C_V)",
     "c_npmi": "coherence (NPMI)",
     "u_mass": "coherence (UMass)",
+    "c_uci": "coherence (UCI)",
     "diversity": "topic diversity",
     "stability": "stability over seeds",
     "resolution": "domains resolved",
+    "perplexity": "perplexity",
+    "log_perplexity": "log perplexity",
+    "reconstruction_err": "reconstruction error",
+    "reconstruction_error": "reconstruction error",
 }
+
+
+def measure_title(measure: str) -> str:
+    """The human title of a sweep measure (``c_npmi`` -> ``coherence (NPMI)``).
+
+    Measures without a title of their own get their name with spaces for underscores.
+    """
+    return _MEASURE_TITLES.get(measure, measure.replace("_", " "))
 
 
 def plot_k_choice(
@@ -684,10 +776,10 @@ def plot_k_choice(
         if recommended is not None:
             ax.axvline(recommended, color="#CC6677", linestyle="--", linewidth=1)
         ax.set_xlabel("number of topics k")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
         ax.ticklabel_format(axis="y", useOffset=False)
-        ax.set_title(_MEASURE_TITLES.get(measure, measure.replace("_", " ")), fontsize="small",
-                     loc="left")
+        ax.set_title(measure_title(measure), loc="left")
         ax.spines[["top", "right"]].set_visible(False)
     return np.asarray(axes)
 
@@ -752,21 +844,106 @@ def plot_method_comparison(
             colorbar=i == len(methods) - 1,
             ax=ax,
         )
-        ax.set_title(method.replace("_", " "), fontsize="small", loc="left")
+        ax.set_title(method.replace("_", " "), loc="left")
         if i % grid.shape[1]:
             ax.set_ylabel("")
             ax.tick_params(labelleft=False)
     return np.asarray(axes)
 
 
-def plot_mapping_table(mapping: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """The topic-to-domain mapping drawn as a table.
+_MAPPING_HEADERS = {
+    "topic": "topic",
+    "domain": "domain",
+    "score": "lift",
+    "runner_up": "runner-up",
+    "margin": "margin",
+    "top_terms": "top terms",
+    "overridden": "set by hand",
+}
+MAPPING_NOTE = (
+    "lift: how many times more of its weight the topic puts on the domain's lexicon terms than "
+    "the average topic does; margin: its lead over the runner-up's lift. A topic whose best "
+    "lift is too small (domains.min_score, 1.5 by default) is 'other'."
+)
+"""The note under the mapping table that says what its numbers are (:func:`map_topics`)."""
+_CHAR_WIDTH = 0.6  # a Latin character's width, in font sizes (DejaVu Sans is about 0.55)
+_LINE = 1.3  # a line's height, in font sizes
+
+
+def mapping_cells(mapping: pd.DataFrame, *, width: float) -> tuple[list[str], list[list[str]],
+                                                                      list[float]]:
+    """The header, cells and column widths (fractions) of :func:`plot_mapping_table`.
+
+    ``width`` is the table's width in inches: the top terms are wrapped to fit it at
+    :data:`TEXT_SIZE`. A cell may have several lines (``\\n``).
+    """
+    _check_columns(mapping, ["topic", "domain"], "mapping")
+    columns = [c for c in _MAPPING_HEADERS if c in mapping.columns]
+    cells = []
+    for _, row in mapping[columns].iterrows():
+        cell = []
+        for column in columns:
+            value = row[column]
+            if isinstance(value, float):
+                cell.append(f"{value:.2f}")
+            elif isinstance(value, list | tuple | np.ndarray):
+                cell.append(", ".join(map(str, value)))
+            else:
+                cell.append("" if pd.isna(value) else str(value).replace("_", " "))
+        cells.append(cell)
+    header = [_MAPPING_HEADERS[c] for c in columns]
+    # column widths in inches: the widest text (the header in bold) and 3 pt on either side
+    inches = [
+        max([_text_width(header[i], bold=True), *(_text_width(c[i]) for c in cells)]) + 6 / 72
+        for i in range(len(columns))
+    ]
+    if "top_terms" in columns:
+        t = columns.index("top_terms")
+        inches[t] = max(1.0, width - sum(w for i, w in enumerate(inches) if i != t))
+        chars = int((inches[t] - 6 / 72) / (_CHAR_WIDTH * TEXT_SIZE / 72.0))
+        for cell in cells:
+            cell[t] = _wrap(cell[t], chars, max_lines=2)
+    total = sum(inches)
+    return header, cells, [w / total for w in inches]
+
+
+def _text_width(text: str, *, bold: bool = False) -> float:
+    """Width in inches of ``text`` at :data:`TEXT_SIZE` in the current font (CJK included)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    if not text:
+        return 0.0
+    families = list(mpl.rcParams["font.family"])
+    if _CJK.search(text) and _cjk_font_path() is not None:
+        families.append(CJK_FAMILY)
+    prop = FontProperties(family=families, size=TEXT_SIZE, weight="bold" if bold else "normal")
+    width = max(text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0]
+                for line in text.split("\n"))
+    return float(width) / 72.0
+
+
+def mapping_note(width: float) -> str:
+    """:data:`MAPPING_NOTE` in lines that fit ``width`` inches at :data:`TEXT_SIZE`."""
+    chars = int(width / (_CHAR_WIDTH * TEXT_SIZE / 72.0))
+    return "\n".join(textwrap.wrap(MAPPING_NOTE, chars))
+
+
+def plot_mapping_table(mapping: pd.DataFrame, *, note: bool = True, ax: Axes | None = None) -> Axes:
+    """The topic-to-domain mapping drawn as a table, with a note on what its numbers are.
+
+    The table fills the Axes' width, its rows as high as their lines at :data:`TEXT_SIZE`
+    (top terms wrapped to two lines at most), from the top of the Axes down: give the Axes
+    room for ``(rows + header + 3) * 1.3 * 7`` points, or see :func:`mapping_cells`.
 
     Parameters
     ----------
     mapping : pandas.DataFrame
         ``topic, domain, score, runner_up, margin`` and optionally ``top_terms`` and
-        ``overridden``; the ``domain`` cell takes the domain's colour.
+        ``overridden`` (:func:`corpus_tm.map_topics`); the ``domain`` cell takes the domain's
+        colour, ``score`` is headed "lift".
+    note : bool, default True
+        Write :data:`MAPPING_NOTE` under the table.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
 
@@ -775,44 +952,39 @@ def plot_mapping_table(mapping: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     matplotlib.axes.Axes
     """
     ax = ax if ax is not None else plt.gca()
-    _check_columns(mapping, ["topic", "domain"], "mapping")
-    columns = [
-        c
-        for c in ("topic", "domain", "score", "runner_up", "margin", "top_terms", "overridden")
-        if c in mapping.columns
-    ]
-    cells = []
-    for _, row in mapping[columns].iterrows():
-        cell = []
-        for column in columns:
-            value = row[column]
-            if isinstance(value, float):
-                cell.append(f"{value:.2f}")
-            elif isinstance(value, list | tuple):
-                cell.append(_wrap(", ".join(map(str, value[:6])), 40))
-            else:
-                cell.append(str(value).replace("_", " "))
-        cells.append(cell)
+    figure = ax.get_figure(root=True)
+    assert figure is not None
+    box = ax.get_position()
+    width_in = box.width * figure.get_figwidth()
+    height_pt = box.height * figure.get_figheight() * 72.0
+    header, cells, widths = mapping_cells(mapping, width=width_in)
     table = ax.table(
         cellText=cells,
-        colLabels=[c.replace("_", " ") for c in columns],
-        loc="center",
+        colLabels=header,
+        colWidths=widths,
+        loc="upper left",
         cellLoc="left",
         colLoc="left",
     )
+    table.AXESPAD = 0.0
     table.auto_set_font_size(False)
-    table.set_fontsize(7)
+    table.set_fontsize(TEXT_SIZE)
+    line = _LINE * TEXT_SIZE / height_pt  # one line, in Axes heights
     colors = domain_colors(sorted(set(mapping["domain"]) | {"other"}))
-    domain_col = columns.index("domain")
+    domain_col = header.index("domain")
     for row, domain in enumerate(mapping["domain"], start=1):
         rgb = to_rgb(colors.get(domain, OTHER_COLOR))
         table[row, domain_col].set_facecolor((*rgb, 0.45))
-    for (row, _), table_cell in table.get_celld().items():
+    lines = [max(c.count("\n") + 1 for c in row) for row in [header, *cells]]
+    for (row, col), table_cell in table.get_celld().items():
         table_cell.set_edgecolor("#DDDDDD")
+        table_cell.set_height(line * (lines[row] + 0.4))
+        table_cell.PAD = 3.0 / 72.0 / (widths[col] * width_in)  # 3 pt on either side
         if row == 0:
             table_cell.set_text_props(weight="bold")
-    table.auto_set_column_width(list(range(len(columns))))
-    table.scale(1, 1.3)
+    if note:
+        ax.text(0.0, 1.0 - line * (sum(lines) + 0.4 * len(lines) + 0.5), mapping_note(width_in),
+                transform=ax.transAxes, fontsize=TEXT_SIZE, va="top", ha="left")
     ax.axis("off")
     use_cjk_fallback(ax)
     return ax

@@ -27,7 +27,9 @@ def _shares(method="seeded_lda", seed=0):
         for domain, share in zip(DOMAINS, values, strict=True):
             rows.append({"method": method, "level": "section", "doc_id": "doc", "section": label,
                          "label": label, "order": order, "domain": domain, "share": share,
-                         "lower": share * 0.8, "upper": min(1.0, share * 1.2), "n_units": 3,
+                         "lower": share * 0.8, "upper": min(1.0, share * 1.2),
+                         # enough units for intervals (plotting.MIN_INTERVAL_UNITS)
+                         "n_units": 6,
                          "n_tokens": 100 + order})
     return pd.DataFrame(rows)
 

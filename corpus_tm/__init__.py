@@ -46,7 +46,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "get_language",
         "register_language",
     ),
-    "loading": ("LanguageWarning", "detect_language", "load_documents", "normalize_text"),
+    "loading": (
+        "LanguageWarning",
+        "detect_language",
+        "filename_metadata",
+        "load_documents",
+        "normalize_text",
+    ),
     "chinese": ("Chinese",),
     "sectioning": (
         "HeadingPattern",
@@ -103,6 +109,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "compare_profiles",
         "compare_sections",
         "domain_evidence",
+        "group_shares",
         "section_shares",
         "unresolved_domains",
     ),

@@ -344,6 +344,9 @@ VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], st
         f"a non-empty list of {', '.join(map(repr, _FORMATS))}",
     ),
     ("figures", "level"): (lambda v: v in ("section", "part"), "'section' or 'part'"),
+    ("figures", "dpi"): (_at_least(10), "an integer from 10 to 600"),  # above: SIZE_SETTINGS
+    ("figures", "max_groups"): (_at_least(2), "an integer >= 2"),
+    ("figures", "max_documents"): (_at_least(2), "an integer >= 2"),
     ("figures", "make"): (
         lambda v: bool(v) and all(isinstance(x, str) for x in v),
         "a non-empty list of figure names",
@@ -413,7 +416,8 @@ def _check_size(section: str, key: str, value: Any, path: Path) -> None:
     else:
         items = [(name, value)]
     for label, item in items:
-        if _is_int(item) and not low <= item <= limit.high:
+        # too small is said by the key's own check (VALUES, PreprocessSettings)
+        if _is_int(item) and item > limit.high:
             raise ConfigError(f"{path}: {size_error(label, item, limit, low=low)}")
 
 

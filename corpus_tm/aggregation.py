@@ -584,8 +584,10 @@ def group_shares(
     n_units = np.zeros(n_groups, dtype=np.int64)
     n_tokens = np.zeros(n_groups, dtype=np.int64)
     small: list[str] = []
+    by_group = np.argsort(doc_group, kind="stable")  # documents of each group, in order
+    bounds = np.searchsorted(doc_group[by_group], np.arange(n_groups + 1))
     for g in range(n_groups):
-        members = np.flatnonzero(doc_group == g)
+        members = by_group[bounds[g] : bounds[g + 1]]
         n = len(members)
         n_documents[g], n_units[g] = n, int(doc_units[members].sum())
         n_tokens[g] = round(doc_tokens[members].sum())

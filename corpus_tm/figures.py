@@ -77,11 +77,11 @@ FIGURES: dict[str, FigureFunction] = {}
 
 COLUMN_WIDTH = 3.5  # inches: one column of a two-column paper
 PAGE_WIDTH = 7.0  # inches: the full text width
-MAX_HEIGHT = 10.0
+MAX_HEIGHT = 11.0
 """Inches: the tallest figure drawn (a page), whatever the corpus; with labels cut to
 :data:`corpus_tm.plotting.MAX_LABEL_CHARS` and at most ``figures.max_documents`` documents
 or ``figures.max_groups`` groups a figure's size is bounded (at 600 dpi, the largest allowed,
-4,200 x 6,000 pixels plus what a tight bounding box adds)."""
+4,200 x 6,600 pixels plus what a tight bounding box adds)."""
 MAX_PANELS = 4
 """Documents that ``domain_bars`` draws one panel each; with more it draws one bar per
 document (the ``figures.max_documents`` largest)."""

@@ -293,7 +293,7 @@ def test_every_figure_is_bounded_for_many_documents_and_a_long_id(many_documents
             warnings.simplefilter("ignore", CorpusTmWarning)
             sizes[name], _ = _png_size(many_documents, name)
     for name, (width, height) in sizes.items():
-        # 100 dpi: a figure is at most a page (7 x 10 inches) and what a tight bounding box
+        # 100 dpi: a figure is at most a page (7 x 11 inches) and what a tight bounding box
         # adds around it (labels, a colour bar; the table of topic_mapping is wider than the
         # page, 11.7 inches, whatever the corpus); before, a 5,000-character id made one
         # title 70,000 pixels wide and domain_bars a panel per document (160 panels)

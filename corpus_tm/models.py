@@ -193,9 +193,10 @@ def check_n_topics(n_topics: Any, corpus: Corpus) -> int:
     upper = min(n_units, n_terms)
     if isinstance(n_topics, bool) or not isinstance(n_topics, int | np.integer):
         raise ConfigError(f"n_topics must be an integer between 1 and {upper}, got {n_topics!r}.")
-    from corpus_tm.limits import check_size
+    from corpus_tm.limits import LIMITS, size_error
 
-    check_size("n_topics", n_topics)  # the memory bound, with why (corpus_tm.limits)
+    if n_topics > LIMITS["n_topics"].high:  # the memory bound, with why (corpus_tm.limits)
+        raise size_error("n_topics", n_topics, LIMITS["n_topics"])
     if not 1 <= n_topics <= upper:
         raise ConfigError(
             f"n_topics must be between 1 and {upper} (the smaller of the number of units, "

@@ -316,6 +316,14 @@ def domain_heatmap(results: StudyResults) -> FigureResult:
     return data, draw
 
 
+def _short_labels(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of documents labelled with their ids cut to one line
+    (:func:`corpus_tm.plotting.shorten_label`); ``doc_id`` keeps the whole id."""
+    from corpus_tm.plotting import shorten_label
+
+    return rows.assign(label=rows["label"].map(shorten_label))
+
+
 def _largest_documents(results: StudyResults, method: str) -> tuple[list[str], int]:
     """The documents a figure of documents draws, in corpus order, and how many there are.
 
@@ -389,7 +397,7 @@ def domain_bars(results: StudyResults) -> FigureResult:
         return data, draw
 
     documents, n_documents = _largest_documents(results, method)
-    data = _rows(results, method=method, level="document", doc_id=documents)
+    data = _short_labels(_rows(results, method=method, level="document", doc_id=documents))
     shown = (
         f"{len(documents)} documents"
         if len(documents) == n_documents
@@ -533,9 +541,9 @@ def document_domains(results: StudyResults) -> FigureResult:
     domains = _shown_domains(results, 10)
     documents, n_documents = _largest_documents(results, _main_method(results))
     if len(documents) == n_documents:
-        data = _rows(results, level="document", domain=domains)
+        data = _short_labels(_rows(results, level="document", domain=domains))
         return data, _method_grid(results, domains, "doc_id")
-    data = _rows(results, level="document", domain=domains, doc_id=documents)
+    data = _short_labels(_rows(results, level="document", domain=domains, doc_id=documents))
     title = f"The {len(documents)} largest of {n_documents:,} documents (by tokens)"
     return data, _method_grid(results, domains, "doc_id", title)
 
@@ -617,7 +625,7 @@ def domains_by_group(results: StudyResults) -> FigureResult:
     ci = int(100 * aggregation.ci)
 
     def draw(table: pd.DataFrame) -> Figure:
-        height = 3.0 if numeric else 0.16 * n_groups + 1.3
+        height = 3.0 if numeric else 0.22 * n_groups + 1.6
         figure = _figure(PAGE_WIDTH, height)
         plot_domains_by_group(
             table,

@@ -23,6 +23,16 @@ Parts (all by default; pick with ``--parts``):
   the same fits with gensim's ``CoherenceModel`` recounting for every model (before).
 * ``scaling``: the UN corpus as it is and repeated ten times: seconds and tokens per second
   of preprocessing, NMF, LDA (one pass) and coherence counting.
+* ``study`` (not in the default parts; issue 13): the 959 UN speeches cut into
+  ``--study-docs`` (20,000) documents of a few sentences each (file names
+  ``<ISO3>_<session>_<year>_<piece>.txt``, no ``metadata.csv``), then a whole study with every
+  figure (``corpus_tm.make_figures``: sectioning, preprocessing, a small NMF sweep, NMF and the
+  dictionary, section shares with bootstrap intervals, all registered figures) in a fresh
+  process, under an address-space limit (``--study-limit-gib``, 6 GiB) so that a run that
+  would exhaust the machine stops with a ``MemoryError`` instead. Reported: seconds per step,
+  peak RSS of the process and of its children, and the pixel size of every figure. With
+  ``--study-before`` the study uses only settings that existed before issue 13 (no
+  ``filename_fields``, no ``group_by``), to measure older code through ``PYTHONPATH``.
 
 Run ``python benchmarks/bench_scale.py`` (``--help`` for options; ``--n-docs 10000`` for a
 quick check). Timings on a shared machine vary with the load of other jobs.
@@ -416,6 +426,130 @@ def stage_scaling(work: Path, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+# --------------------------------------------------------------------------------------------
+# a study of many documents (issue 13)
+
+_SENTENCE_END = r"(?<=[.!?])\s+"
+
+
+def write_split_un_corpus(folder: Path, n_docs: int) -> int:
+    """Cut the UN speeches into ``n_docs`` documents of a few sentences (two to a paragraph).
+
+    Each speech is cut into ``ceil(n_docs / 959) + 1`` pieces of consecutive sentences (fewer
+    for a speech of fewer sentences); the first ``n_docs`` pieces in file order are written as
+    ``<ISO3>_<session>_<year>_<piece>.txt``. Returns the number written.
+    """
+    import math
+    import re
+
+    import numpy as np
+
+    from corpus_tm.loading import read_text_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    speeches = sorted(UN_TEXTS.glob("*.txt"))
+    per_speech = math.ceil(n_docs / len(speeches)) + 1
+    written = 0
+    for path in speeches:
+        sentences = [s for s in re.split(_SENTENCE_END, read_text_file(path)) if s.strip()]
+        sentences = [" ".join(s.split()) for s in sentences]
+        for piece, chunk in enumerate(np.array_split(np.arange(len(sentences)), per_speech)):
+            if not len(chunk) or written >= n_docs:
+                continue
+            lines = [sentences[i] for i in chunk]
+            paragraphs = [" ".join(lines[i : i + 2]) for i in range(0, len(lines), 2)]
+            name = f"{path.stem}_{piece + 1:02d}.txt"
+            (folder / name).write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+            written += 1
+    return written
+
+
+def _study_text(corpus: Path, args: argparse.Namespace) -> str:
+    new = not args.study_before
+    return f"""
+[study]
+name = "un-split-{args.study_docs}"
+
+[corpus]
+path = "{corpus.as_posix()}"
+{'filename_fields = "{country}_{session}_{year}_{piece}"' if new else ""}
+
+[models]
+methods = ["nmf"]
+n_topics = 20
+random_state = 1
+
+[sweep]
+method = "nmf"
+n_topics = [10, 20]
+seeds = [1, 2]
+
+[aggregation]
+n_boot = 1000
+random_state = 1
+ci = 0.9
+
+[figures]
+output = "figures"
+formats = ["png"]
+dpi = 200
+{'group_by = "year"' if new else ""}
+
+[run]
+n_jobs = 1
+cache_dir = "cache"
+"""
+
+
+def stage_study(work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    import shutil
+
+    from PIL import Image
+
+    import corpus_tm as ctm
+    from corpus_tm.pipeline import run_study
+
+    limit = int(args.study_limit_gib * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    folder = work / f"study-{args.study_docs}"
+    corpus = folder / "texts"
+    if not corpus.is_dir() or len(list(corpus.glob("*.txt"))) != args.study_docs:
+        shutil.rmtree(corpus, ignore_errors=True)
+        write_split_un_corpus(corpus, args.study_docs)
+    label = "before" if args.study_before else "after"
+    run_dir = folder / label
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    study_file = run_dir / "study.toml"
+    study_file.write_text(_study_text(corpus, args), encoding="utf-8")
+    t = Timer()
+    report: dict[str, Any] = {"n_docs": len(list(corpus.glob("*.txt")))}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # no headings, small sections: expected here
+            with t("run_study"):
+                results = run_study(ctm.load_study(study_file), progress=False)
+            report["n_units"] = len(results.units)
+            report["after_run_study"] = _peak_mib()
+            from corpus_tm.figures import FIGURES, write_figures
+
+            for name in FIGURES:
+                with t(f"figure_{name}"):
+                    write_figures(results, names=[name], progress=False)
+                report[f"after_{name}"] = _peak_mib()
+        report["completed"] = True
+    except Exception as exc:  # a MemoryError, or what a failed allocation raises
+        report["completed"] = False
+        report["error"] = f"{type(exc).__name__}: {exc}"[:500]
+    report["seconds"] = t.seconds
+    sizes = {}
+    for png in sorted((run_dir / "figures").glob("*.png")):
+        with Image.open(png) as image:
+            sizes[png.stem] = list(image.size)
+    report["png_sizes"] = sizes
+    return report
+
+
 STAGE_FUNCTIONS = {
     "generate": stage_generate,
     "load": stage_load,
@@ -428,6 +562,7 @@ STAGE_FUNCTIONS = {
     "end_to_end": stage_end_to_end,
     "sweep": stage_sweep,
     "scaling": stage_scaling,
+    "study": stage_study,
 }
 
 
@@ -447,6 +582,9 @@ def run_stage(name: str, work: Path, args: argparse.Namespace, **extra: Any) -> 
             f"--{k.replace('_', '-')}={getattr(args, k)}"
             for k in ("n_docs", "doc_length", "n_topics", "n_terms", "n_jobs", "seed")
         ],
+        f"--study-docs={args.study_docs}",
+        f"--study-limit-gib={args.study_limit_gib}",
+        *(["--study-before"] if args.study_before else []),
         *[f"--{k}={v}" for k, v in extra.items()],
     ]
     started = time.perf_counter()
@@ -491,6 +629,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--study-docs", type=int, default=20_000)
+    parser.add_argument("--study-limit-gib", type=float, default=6.0)
+    parser.add_argument("--study-before", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/corpus_tm_bench_scale"))
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--stage", choices=sorted(STAGE_FUNCTIONS), help=argparse.SUPPRESS)
@@ -545,6 +686,9 @@ def main(argv: list[str] | None = None) -> int:
             save()
     if "sweep" in parts:
         results["sweep"] = run_stage("sweep", work, args)
+        save()
+    if "study" in parts:
+        results["study"] = run_stage("study", work, args)
         save()
     if "scaling" in parts:
         results["scaling"] = []

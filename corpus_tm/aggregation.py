@@ -3,7 +3,9 @@
 In: :class:`~corpus_tm.domains.DomainShares` (unit-level domain shares from any of the three
 methods, or a list of them from several model seeds).
 Out: tidy tables. :func:`section_shares` gives the share of every domain in every document,
-part or sub-section with an interval; :func:`domain_evidence` the units and sentences behind
+part or sub-section with an interval; :func:`group_shares` the share of every domain in each
+group of documents that a metadata column forms (year, country, ...), with an interval from
+resampling the group's documents; :func:`domain_evidence` the units and sentences behind
 a share, with their text; :func:`compare_sections` the difference between two sections on a
 domain with a permutation test; :func:`compare_profiles` how alike two sections' whole
 domain profiles are.
@@ -48,6 +50,7 @@ import pandas as pd
 from corpus_tm.checks import check_int
 from corpus_tm.domains import OTHER, DomainShares, sentence_domain_scores
 from corpus_tm.errors import ConfigError, CorpusTmWarning
+from corpus_tm.limits import check_size
 from corpus_tm.sectioning import split_sentences
 
 __all__ = [
@@ -58,6 +61,7 @@ __all__ = [
     "compare_profiles",
     "compare_sections",
     "domain_evidence",
+    "group_shares",
     "section_shares",
     "unresolved_domains",
 ]
@@ -235,6 +239,41 @@ def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return weights @ values / total
 
 
+def _check_ci(ci: object) -> float:
+    if isinstance(ci, bool) or not isinstance(ci, float | int) or not 0 < ci < 1:
+        raise ConfigError(f"ci must be a number between 0 and 1 (e.g. 0.95), not {ci!r}.")
+    return float(ci)
+
+
+#: Cells of the replicates x items array of resample counts drawn at a time (32 MB of int64):
+#: the bootstrap's memory does not grow with ``n_boot`` times the size of a section.
+_RESAMPLE_CELLS = 4_000_000
+
+
+def _resample(
+    rng: np.random.Generator, n_boot: int, weights: np.ndarray, values: list[np.ndarray]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Weighted sums of ``n_boot`` resamples (with replacement) of ``n`` items.
+
+    Returns the total weight of each replicate (``n_boot``) and, for each matrix of
+    ``values`` (``n x D``), the weighted sums of the replicates (``n_boot x D``). The draws
+    are made in chunks of at most :data:`_RESAMPLE_CELLS` cells; numpy's generator gives
+    the same numbers in chunks as in one call, so the result does not depend on the chunk.
+    """
+    n = len(weights)
+    chunk = max(1, _RESAMPLE_CELLS // max(n, 1))
+    totals = np.empty(n_boot)
+    sums = [np.empty((n_boot, v.shape[1])) for v in values]
+    for start in range(0, n_boot, chunk):
+        size = min(chunk, n_boot - start)
+        draws = rng.integers(0, n, size=(size, n)) + n * np.arange(size)[:, None]
+        counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n) * weights
+        totals[start : start + size] = counts.sum(axis=1)
+        for out, v in zip(sums, values, strict=True):
+            out[start : start + size] = counts @ v
+    return totals, sums
+
+
 # --------------------------------------------------------------------------------------------
 # Section shares
 
@@ -304,9 +343,8 @@ def section_shares(
             f"interval={interval!r} needs several DomainShares fitted with different "
             "random_state; pass a list, or use interval='bootstrap'."
         )
-    n_boot = check_int("n_boot", n_boot)
-    if not isinstance(ci, float | int) or not 0 < ci < 1:
-        raise ConfigError(f"ci must be a number between 0 and 1 (e.g. 0.95), not {ci!r}.")
+    n_boot = check_size("n_boot", n_boot)
+    ci = _check_ci(ci)
     min_units = check_int("min_units", min_units)
     units = items[0].units
     w = _weights(units, weights)
@@ -343,17 +381,17 @@ def section_shares(
             continue
         if n < 2 and interval == "bootstrap":
             continue
-        draws = rng.integers(0, n, size=(n_boot, n)) + n * np.arange(n_boot)[:, None]
-        counts = np.bincount(draws.ravel(), minlength=n_boot * n).reshape(n_boot, n) * wg
-        totals = counts.sum(axis=1)
         if interval == "bootstrap":
-            estimates = counts @ mean[rows]
+            totals, (estimates,) = _resample(rng, n_boot, wg, [mean[rows]])
         else:  # each replicate also draws a seed
+            totals, per_seed_sums = _resample(
+                rng, n_boot, wg, [stack[j][rows] for j in range(len(items))]
+            )
             seed_of = rng.integers(0, len(items), size=n_boot)
             estimates = np.zeros((n_boot, n_domains))
             for j in range(len(items)):
                 drawn = seed_of == j
-                estimates[drawn] = counts[drawn] @ stack[j][rows]
+                estimates[drawn] = per_seed_sums[j][drawn]
         valid = totals > 0
         if valid.any():
             estimates = estimates[valid] / totals[valid, None]
@@ -390,6 +428,212 @@ def section_shares(
     table["n_tokens"] = np.repeat(n_tokens, n_domains)
     table["interval"] = interval
     return table[_SECTION_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------------
+# Shares by group of documents
+
+
+_GROUP_COLUMNS = [
+    "method",
+    "group_by",
+    "group",
+    "domain",
+    "share",
+    "lower",
+    "upper",
+    "n_documents",
+    "n_units",
+    "n_tokens",
+    "interval",
+]
+
+
+def _group_order(values: pd.Series) -> list[object]:
+    """The distinct values of a metadata column in order: numbers by size, text alphabetically."""
+    distinct = pd.unique(values).tolist()
+    numbers = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce")
+    if not pd.api.types.is_bool_dtype(values) and numbers.notna().all():
+        # numbers, or text that is all numbers ("2020" from a metadata.csv)
+        return [distinct[i] for i in np.argsort(numbers.to_numpy(dtype=float), kind="stable")]
+    return sorted(distinct, key=str)
+
+
+def group_shares(
+    shares: DomainShares | Sequence[DomainShares],
+    by: str,
+    *,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    weights: str | None = "n_tokens",
+    min_documents: int = 5,
+    random_state: int | None = None,
+) -> pd.DataFrame:
+    """Domain shares of the groups of documents a metadata column forms, with intervals.
+
+    The documents are grouped by their value of ``by`` (a column of the unit table: a
+    metadata column such as ``year``, ``country`` or ``group``). A group's share of a domain
+    is the token-weighted mean of its units' shares, as in :func:`section_shares` with
+    ``level="document"`` over the group's documents together. The interval comes from a
+    bootstrap over **documents**: each replicate draws the group's documents with
+    replacement (a document brings all its units), so it says how much the group's share
+    depends on which documents it happens to hold, with the units of a document kept
+    together (they are not independent). The ``ci`` percentile interval of ``n_boot``
+    replicates is reported; a group of one document has none.
+
+    Parameters
+    ----------
+    shares : DomainShares or list of DomainShares
+        Unit-level shares; a list holds fits of one method with different seeds (averaged).
+    by : str
+        The column of the unit table (``shares.units``) to group by. A value that varies
+        within a document splits the document between groups (each part resampled as one).
+    n_boot : int, default 1000
+        Bootstrap replicates (at most 100,000: :data:`corpus_tm.limits.LIMITS`).
+    ci : float, default 0.95
+        Coverage of the percentile interval.
+    weights : str or None, default "n_tokens"
+        Unit table column with each unit's weight; ``None`` weighs units equally.
+    min_documents : int, default 5
+        Groups with fewer documents get a :class:`SmallSampleWarning`.
+    random_state : int or None
+        Seed of the bootstrap; the same seed gives the same table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and domain (the lexicon's domains, then ``other``), groups in
+        order (numbers by size, text alphabetically): ``method, group_by, group, domain,
+        share, lower, upper, n_documents, n_units, n_tokens, interval``. ``group`` holds the
+        column's values as they are (integers for a year); the shares of a group sum to 1.
+        Units without a value of ``by`` (empty or missing) are left out, with a warning.
+
+    Raises
+    ------
+    ConfigError
+        If ``by`` is not a column of the unit table, or no unit has a value of it.
+
+    Warns
+    -----
+    SmallSampleWarning
+        When groups have fewer than ``min_documents`` documents.
+    CorpusTmWarning
+        When units without a value of ``by`` are left out.
+
+    Examples
+    --------
+    >>> table = ctm.group_shares(shares, "year", random_state=1)  # doctest: +SKIP
+    >>> table.query("domain == 'biological'")[["group", "share", "lower"]]  # doctest: +SKIP
+    """
+    items = _as_list(shares)
+    n_boot = check_size("n_boot", n_boot)
+    ci = _check_ci(ci)
+    min_documents = check_int("min_documents", min_documents)
+    units = items[0].units
+    if not isinstance(by, str) or by not in units.columns:
+        raise ConfigError(
+            f"by={by!r} is not a column of the unit table; it has "
+            f"{', '.join(map(str, units.columns))}. Add the metadata with metadata.csv or "
+            "load_documents(filename_fields=...)."
+        )
+    w = _weights(units, weights)
+    mean = np.stack([s.shares.to_numpy(dtype=float) for s in items]).mean(axis=0)
+    values = units[by]
+    present = values.notna().to_numpy() & (values.astype(str).str.strip() != "").to_numpy()
+    if not present.any():
+        raise ConfigError(f"No unit has a value of {by!r}; group by a column that is filled in.")
+    if not present.all():
+        missing_docs = pd.unique(units.loc[~present, "doc_id"].astype(str))
+        warnings.warn(
+            f"{len(missing_docs)} document(s) have no value of {by!r} and are left out of the "
+            f"groups: {', '.join(missing_docs[:5])}{' ...' if len(missing_docs) > 5 else ''}.",
+            CorpusTmWarning,
+            stacklevel=2,
+        )
+    rows = np.flatnonzero(present)
+    kept = values.iloc[rows]
+    order = _group_order(kept)
+    group_index = {value: i for i, value in enumerate(order)}
+    group_of_unit = kept.map(group_index).to_numpy(dtype=np.int64)
+    # documents (a document's part in one group, if the value varies within it) are the
+    # resampling unit: their weighted share sums and weights
+    doc_keys = pd.MultiIndex.from_arrays(
+        [units["doc_id"].astype(str).to_numpy()[rows], group_of_unit]
+    )
+    doc_codes, doc_uniques = pd.factorize(doc_keys)
+    n_docs = len(doc_uniques)
+    weighted = mean[rows] * w[rows, None]
+    doc_sums = np.zeros((n_docs, mean.shape[1]))
+    np.add.at(doc_sums, doc_codes, weighted)
+    doc_weights = np.bincount(doc_codes, weights=w[rows], minlength=n_docs)
+    doc_group = np.array([g for _, g in doc_uniques], dtype=np.int64)
+    doc_units = np.bincount(doc_codes, minlength=n_docs)
+    if "n_tokens" in units.columns:
+        tokens = pd.to_numeric(units["n_tokens"], errors="coerce").fillna(0).to_numpy()[rows]
+    else:
+        tokens = w[rows]
+    doc_tokens = np.bincount(doc_codes, weights=tokens, minlength=n_docs)
+    rng = np.random.default_rng(random_state)
+    quantiles = [(1 - ci) / 2, 1 - (1 - ci) / 2]
+    domains = list(items[0].shares.columns)
+    n_groups, n_domains = len(order), len(domains)
+    point = np.full((n_groups, n_domains), np.nan)
+    lower = np.full((n_groups, n_domains), np.nan)
+    upper = np.full((n_groups, n_domains), np.nan)
+    n_documents = np.zeros(n_groups, dtype=np.int64)
+    n_units = np.zeros(n_groups, dtype=np.int64)
+    n_tokens = np.zeros(n_groups, dtype=np.int64)
+    small: list[str] = []
+    by_group = np.argsort(doc_group, kind="stable")  # documents of each group, in order
+    bounds = np.searchsorted(doc_group[by_group], np.arange(n_groups + 1))
+    for g in range(n_groups):
+        members = by_group[bounds[g] : bounds[g + 1]]
+        n = len(members)
+        n_documents[g], n_units[g] = n, int(doc_units[members].sum())
+        n_tokens[g] = round(doc_tokens[members].sum())
+        total = doc_weights[members].sum()
+        if total > 0:
+            point[g] = doc_sums[members].sum(axis=0) / total
+        if n < min_documents:
+            small.append(f"{order[g]} ({n})")
+        if n < 2:
+            continue
+        # a document's mean share, weighted by its weight in the resample: its share sums
+        weights_g = doc_weights[members]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(weights_g[:, None] > 0, doc_sums[members] / weights_g[:, None], 0.0)
+        totals, (sums,) = _resample(rng, n_boot, weights_g, [means])
+        valid = totals > 0
+        if valid.any():
+            estimates = sums[valid] / totals[valid, None]
+            lower[g], upper[g] = np.quantile(estimates, quantiles, axis=0)
+    if small:
+        shown = ", ".join(small[:8]) + (" ..." if len(small) > 8 else "")
+        warnings.warn(
+            f"{len(small)} of {n_groups} groups of {by!r} have fewer than {min_documents} "
+            f"documents, so their intervals mean little (documents in brackets; one document "
+            f"gives no interval): {shown}.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+    table = pd.DataFrame(
+        {
+            "method": items[0].method,
+            "group_by": by,
+            "group": np.repeat(np.array(order, dtype=object), n_domains),
+            "domain": np.tile(domains, n_groups),
+            "share": point.ravel(),
+            "lower": lower.ravel(),
+            "upper": upper.ravel(),
+            "n_documents": np.repeat(n_documents, n_domains),
+            "n_units": np.repeat(n_units, n_domains),
+            "n_tokens": np.repeat(n_tokens, n_domains),
+            "interval": "bootstrap",
+        }
+    )
+    if pd.api.types.is_integer_dtype(values):
+        table["group"] = table["group"].astype("int64")
+    return table[_GROUP_COLUMNS]
 
 
 # --------------------------------------------------------------------------------------------
@@ -579,7 +823,7 @@ def compare_sections(
         raise ConfigError(
             f"domain {domain!r} is not in the shares; use one of {', '.join(first.domains)}."
         )
-    n_perm = check_int("n_perm", n_perm)
+    n_perm = check_size("n_perm", n_perm)
     units = first.units
     mask_a, name_a = _select(units, a)
     mask_b, name_b = _select(units, b)
@@ -705,7 +949,7 @@ def compare_profiles(
         ``cosine`` (cosine similarity of ``a`` and ``b``), ``p_value``, ``n_perm``.
     """
     first, values = _mean_shares(shares)
-    n_perm = check_int("n_perm", n_perm)
+    n_perm = check_size("n_perm", n_perm)
     units = first.units
     w = _weights(units, weights)
     mask_a, name_a = _select(units, a)

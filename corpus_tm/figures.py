@@ -77,6 +77,14 @@ FIGURES: dict[str, FigureFunction] = {}
 
 COLUMN_WIDTH = 3.5  # inches: one column of a two-column paper
 PAGE_WIDTH = 7.0  # inches: the full text width
+MAX_HEIGHT = 11.0
+"""Inches: the tallest figure drawn (a page), whatever the corpus; with labels cut to
+:data:`corpus_tm.plotting.MAX_LABEL_CHARS` and at most ``figures.max_documents`` documents
+or ``figures.max_groups`` groups a figure's size is bounded (at 600 dpi, the largest allowed,
+4,200 x 6,600 pixels plus what a tight bounding box adds)."""
+MAX_PANELS = 4
+"""Documents that ``domain_bars`` draws one panel each; with more it draws one bar per
+document (the ``figures.max_documents`` largest)."""
 STYLE: Any = {
     "font.family": "DejaVu Sans",
     "font.size": 8,
@@ -169,14 +177,16 @@ def _rows(results: StudyResults, **equal: Any) -> pd.DataFrame:
     The shares are rounded first (:func:`round_table`), so a choice made from them (which
     domains to show) is the same on every BLAS kernel.
     """
-    shares = round_table(results.section_shares)
+    shares = results.section_shares
     mask = np.ones(len(shares), dtype=bool)
     for column, value in equal.items():
         if isinstance(value, list):
             mask &= shares[column].isin(value).to_numpy()
         else:
             mask &= (shares[column] == value).to_numpy()
-    return shares[mask]
+    # selected first, then rounded: the same rows (they are chosen by their text columns) and
+    # no copy of the whole table, which has millions of rows for a corpus of many documents
+    return round_table(shares[mask])
 
 
 def _main_method(results: StudyResults) -> str:
@@ -329,7 +339,8 @@ def _figure(
     """
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), layout=layout)
+    # bounded whatever the corpus (a figure that grows with the rows it draws stops at a page)
+    return Figure(figsize=(min(width, FIGURE_WIDTH), min(height, MAX_HEIGHT)), layout=layout)
 
 
 def _hand_to_pyplot(figure: Figure) -> None:
@@ -380,35 +391,101 @@ def domain_heatmap(results: StudyResults) -> FigureResult:
     return data, draw
 
 
+def _largest_documents(results: StudyResults, method: str) -> tuple[list[str], int]:
+    """The documents a figure of documents draws, in corpus order, and how many there are.
+
+    All of them up to ``figures.max_documents``; beyond, the largest by tokens (ties in
+    corpus order) and always the ``figures.doc_id`` document, with a warning that says how
+    many are left out.
+    """
+    import warnings
+
+    from corpus_tm.errors import CorpusTmWarning
+
+    rows = results.section_shares
+    rows = rows[(rows["level"] == "document") & (rows["method"] == method)]
+    sizes = rows.drop_duplicates("doc_id").set_index("doc_id")["n_tokens"]
+    documents = list(sizes.index)
+    limit = results.study.figures.max_documents
+    if len(documents) <= limit:
+        return documents, len(documents)
+    largest = sizes.sort_values(ascending=False, kind="stable").index[:limit].tolist()
+    doc_id = results.study.figures.doc_id
+    if doc_id is not None and doc_id in sizes.index and doc_id not in largest:
+        largest[-1] = doc_id
+    chosen = set(largest)
+    warnings.warn(
+        f"the figures of documents show the {limit} largest of {len(documents):,} documents "
+        "(by tokens; figures.max_documents); the CSV beside each figure has the rows drawn. "
+        "Set figures.group_by to a metadata column (year, country) to see them all in groups.",
+        CorpusTmWarning,
+        stacklevel=2,
+    )
+    return [d for d in documents if d in chosen], len(documents)
+
+
 @register("domain_bars")
 def domain_bars(results: StudyResults) -> FigureResult:
-    """Domain shares per sub-section as stacked bars, every document."""
+    """Domain shares as stacked bars: the sub-sections of each document in a panel of its
+    own (up to :data:`MAX_PANELS` documents that fit on a page), or else one bar per document
+    (the ``figures.max_documents`` largest)."""
     from corpus_tm.plotting import plot_domain_bars
 
     method = _main_method(results)
     domains = [d for d in _shown_domains(results, 8, method=method) if d != "other"]
-    data = _rows(results, method=method, level=results.study.figures.level)
+    level = results.study.figures.level
+    labels = _domain_labels(results)
+    rows = results.section_shares
+    rows = rows[(rows["method"] == method) & (rows["level"] == level)]
+    heights = rows.groupby("doc_id", sort=False)["label"].nunique()
+    panels_height = 0.2 * heights.sum() + 1.2 * len(heights) + 0.6
+    if len(heights) <= MAX_PANELS and panels_height <= MAX_HEIGHT:
+        data = _human_labels(results, _rows(results, method=method, level=level))
+        titles = _document_titles(results)
 
-    def draw(table: pd.DataFrame) -> Figure:
-        documents = table["doc_id"].unique().tolist()
-        heights = [table.loc[table["doc_id"] == d, "label"].nunique() for d in documents]
-        figure = _figure(FIGURE_WIDTH, 0.2 * sum(heights) + 1.2 * len(documents) + 0.6)
-        axes = figure.subplots(
-            len(documents), 1, height_ratios=[h + 3 for h in heights], squeeze=False
-        )[:, 0]
-        for i, (ax, doc_id) in enumerate(zip(axes, documents, strict=True)):
-            plot_domain_bars(
-                table,
-                doc_id=doc_id,
-                domains=domains,
-                domain_labels=_domain_labels(results),
-                legend=i == 0,
-                ax=ax,
-            )
-            ax.set_title(doc_id, loc="left")
+        def draw(table: pd.DataFrame) -> Figure:
+            documents = table["doc_id"].unique().tolist()
+            heights = [table.loc[table["doc_id"] == d, "label"].nunique() for d in documents]
+            figure = _figure(FIGURE_WIDTH, 0.2 * sum(heights) + 1.2 * len(documents) + 0.6)
+            axes = figure.subplots(
+                len(documents), 1, height_ratios=[h + 3 for h in heights], squeeze=False
+            )[:, 0]
+            for i, (ax, doc_id) in enumerate(zip(axes, documents, strict=True)):
+                plot_domain_bars(
+                    table,
+                    doc_id=doc_id,
+                    domains=domains,
+                    domain_labels=labels,
+                    legend=i == 0,
+                    ax=ax,
+                )
+                ax.set_title(_shorten(titles[doc_id], 80), loc="left")
+            return figure
+
+        return data, draw
+
+    documents, n_documents = _largest_documents(results, method)
+    data = _human_labels(
+        results, _rows(results, method=method, level="document", doc_id=documents), width=40
+    )
+    shown = (
+        f"{len(documents)} documents"
+        if len(documents) == n_documents
+        else f"the {len(documents)} largest of {n_documents:,} documents (by tokens)"
+    )
+
+    def draw_documents(table: pd.DataFrame) -> Figure:
+        figure = _figure(FIGURE_WIDTH, 0.22 * table["doc_id"].nunique() + 1.6)
+        ax = figure.add_subplot()
+        plot_domain_bars(table, domains=domains, domain_labels=labels, label_width=40, ax=ax)
+        ax.set_ylabel("document")
+        figure.suptitle(
+            f"Security domains of {shown}\n{_method_title(method)}; share of tokens",
+            fontsize=9,
+        )
         return figure
 
-    return data, draw
+    return data, draw_documents
 
 
 @register("domain_flow")
@@ -491,7 +568,7 @@ def k_choice(results: StudyResults) -> FigureResult:
 
 
 def _method_grid(
-    results: StudyResults, domains: list[str], rows: str
+    results: StudyResults, domains: list[str], rows: str, title: str | None = None
 ) -> Callable[[pd.DataFrame], Figure]:
     """Draw one heatmap per method, two to a row, on one colour scale (``rows``: the column
     whose distinct values are the heatmaps' rows)."""
@@ -518,6 +595,8 @@ def _method_grid(
             ax.set_title(_method_title(method), loc="left")
             if ax.get_ylabel():  # the rows are parts or documents, not sub-sections
                 ax.set_ylabel(str(table["level"].iloc[0]))
+        if title is not None:
+            figure.suptitle(title, fontsize=8)
         return figure
 
     return draw
@@ -537,8 +616,14 @@ def document_domains(results: StudyResults) -> FigureResult:
     """Every document by domain under every method: a corpus of several documents at a glance
     (the other section figures show one document)."""
     domains = _shown_domains(results, 10)
-    data = _human_labels(results, _rows(results, level="document", domain=domains), width=40)
-    return data, _method_grid(results, domains, "doc_id")
+    documents, n_documents = _largest_documents(results, _main_method(results))
+    if len(documents) == n_documents:
+        data = _human_labels(results, _rows(results, level="document", domain=domains), width=40)
+        return data, _method_grid(results, domains, "doc_id")
+    rows = _rows(results, level="document", domain=domains, doc_id=documents)
+    data = _human_labels(results, rows, width=40)
+    title = f"The {len(documents)} largest of {n_documents:,} documents (by tokens)"
+    return data, _method_grid(results, domains, "doc_id", title)
 
 
 @register("topic_mapping")
@@ -560,6 +645,81 @@ def topic_mapping(results: StudyResults) -> FigureResult:
         lines = sum(max(c.count("\n") + 1.4 for c in cell) for cell in cells) + 1.4 + note + 1
         figure = _figure(FIGURE_WIDTH, lines * 1.3 * TEXT_SIZE / 72.0 + 0.1, layout=None)
         plot_mapping_table(table, ax=figure.add_axes((0.0, 0.0, 1.0, 1.0)))
+        return figure
+
+    return data, draw
+
+
+@register("domains_by_group")
+def domains_by_group(results: StudyResults) -> FigureResult:
+    """Domain shares by the values of a metadata column (``figures.group_by``: year,
+    country, ...) with bootstrap intervals over the documents of each group: lines along
+    numeric groups, rows of points for others (the ``figures.max_groups`` with most
+    documents)."""
+    import warnings
+
+    from corpus_tm.aggregation import group_shares
+    from corpus_tm.errors import CorpusTmWarning
+    from corpus_tm.plotting import (
+        _numeric_groups,
+        plot_domains_by_group,
+        shorten_label,
+        top_domains,
+    )
+
+    settings = results.study.figures
+    by = settings.group_by
+    if by is None:
+        raise ConfigError(
+            "the domains_by_group figure needs figures.group_by, a metadata column of the "
+            'documents such as "year" or "country"; set it in the study.'
+        )
+    method = _main_method(results)
+    aggregation = results.study.aggregation
+    table = group_shares(
+        results.domain_shares[method],
+        by,
+        n_boot=aggregation.n_boot,
+        ci=aggregation.ci,
+        random_state=aggregation.random_state,
+    )
+    numeric = _numeric_groups(table["group"])
+    groups = list(pd.unique(table["group"]))
+    note = ""
+    if not numeric and len(groups) > settings.max_groups:
+        sizes = table.drop_duplicates("group").set_index("group")["n_documents"]
+        kept = set(sizes.sort_values(ascending=False, kind="stable").index[: settings.max_groups])
+        note = (
+            f"\nthe {settings.max_groups} of {len(groups):,} values with most documents "
+            "(figures.max_groups)"
+        )
+        warnings.warn(
+            f"domains_by_group shows the {settings.max_groups} of {len(groups):,} values of "
+            f"{by!r} with most documents (figures.max_groups); its CSV has the rows drawn.",
+            CorpusTmWarning,
+            stacklevel=2,
+        )
+        table = table[table["group"].isin(kept)]
+    domains = top_domains(round_table(table), 6)
+    data = table[table["domain"].isin(domains)].reset_index(drop=True)
+    n_groups = data["group"].nunique()
+    ci = int(100 * aggregation.ci)
+
+    def draw(table: pd.DataFrame) -> Figure:
+        height = 3.0 if numeric else 0.22 * n_groups + 1.6
+        figure = _figure(FIGURE_WIDTH, height)
+        plot_domains_by_group(
+            table,
+            domains=domains,
+            numeric=numeric,
+            domain_labels=_domain_labels(results),
+            ax=figure.add_subplot(),
+        )
+        figure.suptitle(
+            f"Security domains by {shorten_label(by)}\n{_method_title(method)}; share of "
+            f"tokens, {ci}% bootstrap interval over documents{note}",
+            fontsize=9,
+        )
         return figure
 
     return data, draw
@@ -697,6 +857,18 @@ def _store_renders(cache_dir: Path, key: str, rendered: dict[str, bytes]) -> Non
     store_entry(cache_dir, "figure", key, write)
 
 
+def default_figures(study: Any) -> list[str]:
+    """The registered figures a study draws when ``figures.make`` does not say: every one
+    whose setting (:data:`corpus_tm.study.FIGURE_NEEDS`) the study gives."""
+    from corpus_tm.study import FIGURE_NEEDS
+
+    return [
+        name
+        for name in FIGURES
+        if name not in FIGURE_NEEDS or getattr(study.figures, FIGURE_NEEDS[name]) is not None
+    ]
+
+
 def draw_figure(results: StudyResults, name: str) -> tuple[Figure, pd.DataFrame]:
     """Draw one registered figure of a study, as ``corpus-tm figures`` does.
 
@@ -766,7 +938,7 @@ def write_figures(
 
     study = results.study
     folder = Path(output) if output is not None else study.output_dir
-    names = names or study.figures.make or list(FIGURES)
+    names = names or study.figures.make or default_figures(study)
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise ConfigError(

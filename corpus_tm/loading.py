@@ -2,12 +2,13 @@
 
 In: a folder of ``.txt``/``.md`` files (with an optional ``metadata.csv``), or one CSV, JSONL or
 Parquet file with a text column and metadata columns (one document per row).
-Out: a documents DataFrame with columns ``doc_id, source, text`` plus the metadata columns, in a
-stable order (file-name order for folders, row order for tables), the audit columns
-``reflowed, wrap_width`` and ``language`` (the code of each document's language: given,
-declared in the metadata or detected by :func:`detect_language`). The text is decoded,
-normalised by :func:`normalize_text` and, when it is hard-wrapped, reflowed by
-:func:`corpus_tm.reflow.reflow`.
+Out: a documents DataFrame with columns ``doc_id, source, text`` plus the metadata columns
+(from ``metadata.csv``, the table's other columns, or the file names with
+:func:`filename_metadata`), in a stable order (file-name order for folders, row order for
+tables), the audit columns ``reflowed, wrap_width`` and ``language`` (the code of each
+document's language: given, declared in the metadata or detected by
+:func:`detect_language`). The text is decoded, normalised by :func:`normalize_text` and, when
+it is hard-wrapped, reflowed by :func:`corpus_tm.reflow.reflow`.
 """
 
 from __future__ import annotations
@@ -298,6 +299,7 @@ def load_documents(
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
     reflow: bool = True,
     language: str = "auto",
+    filename_fields: str | None = None,
 ) -> pd.DataFrame:
     """Load documents from a folder of text files or from one table file.
 
@@ -327,6 +329,12 @@ def load_documents(
         or ``"ZH"``) and detects the language of the other documents with
         :func:`detect_language` (Chinese when Han characters are at least 30% of the letters,
         else English); a registered code (``"en"``, ``"zh"``) sets it for every document.
+    filename_fields : str, optional
+        Metadata in the file names of a folder (or of one text file): a pattern such as
+        ``"{country}_{session}_{year}"`` matched against each file name without its suffix;
+        each ``{field}`` becomes a column, of integers when every value is one
+        (:func:`filename_metadata` says how names are matched). Study setting:
+        ``[corpus] filename_fields``.
 
     Returns
     -------
@@ -342,8 +350,8 @@ def load_documents(
     ------
     InputError
         For a missing or empty folder, an empty or undecodable file, metadata naming a file
-        that is not there, a ``metadata.csv`` whose rows do not match its header, or duplicate
-        document ids.
+        that is not there, a ``metadata.csv`` whose rows do not match its header, duplicate
+        document ids, or a file name that ``filename_fields`` does not match.
 
     Warns
     -----
@@ -358,7 +366,9 @@ def load_documents(
     Raises
     ------
     ConfigError
-        If ``language`` is neither ``"auto"`` nor a registered language code.
+        If ``language`` is neither ``"auto"`` nor a registered language code, if
+        ``filename_fields`` is not a valid pattern, names a column the documents already
+        have, or is given for a table file.
 
     Notes
     -----
@@ -367,6 +377,8 @@ def load_documents(
     gives the document ids; otherwise the file name without suffix is the id.
     """
     language = _check_language_argument(language)
+    if filename_fields is not None:
+        filename_pattern(filename_fields)  # a malformed pattern fails before any file is read
     path = Path(path)
     if not path.exists():
         where = (
@@ -392,9 +404,153 @@ def load_documents(
             f"{path}: unsupported file type {path.suffix!r}. Give a folder of .txt/.md files or a "
             ".csv, .jsonl or .parquet file with a text column."
         )
+    if filename_fields is not None:
+        if not (path.is_dir() or path.suffix.lower() in TEXT_SUFFIXES):
+            raise ConfigError(
+                f"{path}: filename_fields reads metadata from the names of text files; a "
+                f"{path.suffix} table has one row per document, so give the metadata as its "
+                "columns."
+            )
+        documents = _add_filename_metadata(documents, filename_fields)
     _check_documents(documents)
     documents = _reflow_documents(documents.reset_index(drop=True), enabled=reflow)
     return _add_languages(documents, language, source=path)
+
+
+_FIELD = re.compile(r"\{([^{}]*)\}")
+
+
+def filename_pattern(pattern: str) -> tuple[re.Pattern[str], list[str]]:
+    """The regular expression of a ``filename_fields`` pattern and its field names.
+
+    A pattern is literal text with ``{field}`` placeholders, e.g.
+    ``"{country}_{session}_{year}"``; field names are Python identifiers, each used once, and
+    two fields need literal text between them. Each field matches one or more characters, as
+    few as the rest of the pattern allows (so the last field takes what is left); the whole
+    name must match.
+
+    Parameters
+    ----------
+    pattern : str
+        The pattern.
+
+    Returns
+    -------
+    regex : re.Pattern
+        Matches a whole file name without suffix, one named group per field.
+    fields : list of str
+        The field names, in order.
+
+    Raises
+    ------
+    ConfigError
+        For a pattern without fields, a field that is not an identifier, a field named twice,
+        two fields side by side, or a stray ``{`` or ``}``.
+    """
+    example = 'such as "{country}_{session}_{year}"'
+    if not isinstance(pattern, str):
+        raise ConfigError(f"filename_fields must be a pattern {example}, not {pattern!r}.")
+    fields: list[str] = []
+    parts: list[str] = []
+    position = 0
+    for match in [*_FIELD.finditer(pattern), None]:
+        literal = pattern[position : match.start() if match else len(pattern)]
+        if "{" in literal or "}" in literal:
+            raise ConfigError(
+                f"filename_fields {pattern!r}: a {{ or }} that does not enclose a field name "
+                f"({example})."
+            )
+        parts.append(re.escape(literal))
+        if match is None:
+            break
+        name = match.group(1)
+        if not name.isidentifier():
+            raise ConfigError(
+                f"filename_fields {pattern!r}: {{{name}}} is not a field name; name fields "
+                f"with letters, digits and _ ({example})."
+            )
+        if name in fields:
+            raise ConfigError(f"filename_fields {pattern!r}: the field {name!r} appears twice.")
+        if fields and not literal:
+            raise ConfigError(
+                f"filename_fields {pattern!r}: {{{fields[-1]}}} and {{{name}}} need text "
+                "between them (such as _ or -) to tell where one ends."
+            )
+        parts.append(f"(?P<{name}>.+?)")
+        fields.append(name)
+        position = match.end()
+    if not fields:
+        raise ConfigError(
+            f"filename_fields {pattern!r} has no {{field}}; write the parts of the file names "
+            f"as fields, {example}."
+        )
+    return re.compile("".join(parts)), fields
+
+
+def filename_metadata(names: Sequence[str], pattern: str) -> pd.DataFrame:
+    """Metadata read from file names with a ``filename_fields`` pattern.
+
+    Parameters
+    ----------
+    names : sequence of str
+        File names; a suffix (``.txt``, ``.md``) and folders are ignored.
+    pattern : str
+        ``"{country}_{session}_{year}"`` and the like (see :func:`filename_pattern`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per name, one column per field: ``int64`` where every value is a whole number
+        written in digits (``"2021"``, ``"07"``), text otherwise.
+
+    Raises
+    ------
+    InputError
+        If a name does not match, naming the file(s) and the pattern.
+
+    Examples
+    --------
+    >>> filename_metadata(["AGO_76_2021.txt"], "{country}_{session}_{year}").iloc[0].tolist()
+    ['AGO', 76, 2021]
+    """
+    regex, fields = filename_pattern(pattern)
+    rows: list[dict[str, str]] = []
+    unmatched: list[str] = []
+    for name in names:
+        match = regex.fullmatch(Path(str(name)).stem)
+        if match is None:
+            unmatched.append(str(name))
+        else:
+            rows.append(match.groupdict())
+    if unmatched:
+        more = f" ... ({len(unmatched)} in all)" if len(unmatched) > 5 else ""
+        shown = ", ".join(unmatched[:5]) + more
+        raise InputError(
+            f"file name(s) {shown} do not match filename_fields {pattern!r} (each {{field}} "
+            "one or more characters, the literal text between them as written, the whole name "
+            "without its suffix). Rename the files, change the pattern, or move the files out "
+            "of the folder."
+        )
+    table = pd.DataFrame(rows, columns=fields)
+    for field in fields:
+        values = table[field]
+        if len(values) and values.str.fullmatch(r"[+-]?\d{1,18}").all():
+            table[field] = values.astype("int64")
+    return table
+
+
+def _add_filename_metadata(documents: pd.DataFrame, pattern: str) -> pd.DataFrame:
+    """Columns read from the documents' file names (``source``), after the other metadata."""
+    _, fields = filename_pattern(pattern)
+    taken = [f for f in fields if f in documents.columns or f in ("file", "reflowed", "wrap_width")]
+    if taken:
+        raise ConfigError(
+            f"filename_fields {pattern!r} names {', '.join(map(repr, taken))}, already a column "
+            f"of the documents ({', '.join(map(str, documents.columns))}); rename the field."
+        )
+    metadata = filename_metadata([str(source) for source in documents["source"]], pattern)
+    metadata.index = documents.index
+    return pd.concat([documents, metadata], axis=1)
 
 
 def _check_language_argument(language: Any) -> str:

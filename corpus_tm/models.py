@@ -193,6 +193,10 @@ def check_n_topics(n_topics: Any, corpus: Corpus) -> int:
     upper = min(n_units, n_terms)
     if isinstance(n_topics, bool) or not isinstance(n_topics, int | np.integer):
         raise ConfigError(f"n_topics must be an integer between 1 and {upper}, got {n_topics!r}.")
+    from corpus_tm.limits import LIMITS, size_error
+
+    if n_topics > LIMITS["n_topics"].high:  # the memory bound, with why (corpus_tm.limits)
+        raise size_error("n_topics", n_topics, LIMITS["n_topics"])
     if not 1 <= n_topics <= upper:
         raise ConfigError(
             f"n_topics must be between 1 and {upper} (the smaller of the number of units, "
@@ -219,6 +223,10 @@ def _check_random_state(random_state: Any) -> int | None:
 def _positive_int(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise ConfigError(f"{name} must be a positive integer, got {value!r}.")
+    from corpus_tm.limits import LIMITS, check_size
+
+    if name in LIMITS:  # iterations, passes, max_iter, chunksize: bounded, with why
+        check_size(name, value)
     return int(value)
 
 

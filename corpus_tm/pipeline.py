@@ -174,6 +174,25 @@ def _check_doc_id(study: Study, units: pd.DataFrame) -> None:
         )
 
 
+def _check_group_by(study: Study, units: pd.DataFrame) -> None:
+    """``figures.group_by`` must be a column of the documents: said before any model is fitted."""
+    group_by = study.figures.group_by
+    if group_by is None or group_by in units.columns:
+        return
+    from corpus_tm.errors import ConfigError
+
+    hint = (
+        ' (file names such as AGO_76_2021.txt give columns with corpus.filename_fields = '
+        '"{country}_{session}_{year}")'
+        if study.corpus.filename_fields is None
+        else ""
+    )
+    raise ConfigError(
+        f"{study.path}: figures.group_by = {group_by!r} is not a metadata column of the "
+        f"documents; they have {', '.join(map(str, units.columns))}{hint}."
+    )
+
+
 def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     """Run every step of a study, reusing cached results.
 
@@ -222,6 +241,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
             encoding=study.corpus.encoding,
             text_column=study.corpus.text_column,
             language=study.corpus.language,
+            filename_fields=study.corpus.filename_fields,
         )
         sections = split_sections(
             documents,
@@ -231,6 +251,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
         )
     units = sections.units
     _check_doc_id(study, units)
+    _check_group_by(study, units)
     lap("sectioning")
     if spark_corpus is not None:
         corpus = spark_corpus

@@ -250,9 +250,10 @@ def _select(
     return selected
 
 
-def _wrap(label: str, width: int, max_lines: int | None = None) -> str:
+def _wrap(label: str, width: int, max_lines: int | None = 3) -> str:
     """``label`` in lines of at most ``width`` characters (a CJK character, one em wide,
-    counts as 1.8 Latin ones), at most ``max_lines`` of them (the last ends with "…")."""
+    counts as 1.8 Latin ones), at most ``max_lines`` of them (the last ends with "…"), so that
+    a 5,000-character label stays small."""
     text = str(label)
     cjk = len(_CJK.findall(text))
     width = max(4, int(width * len(text) / (len(text) + 0.8 * cjk))) if cjk else width
@@ -986,5 +987,155 @@ def plot_mapping_table(mapping: pd.DataFrame, *, note: bool = True, ax: Axes | N
         ax.text(0.0, 1.0 - line * (sum(lines) + 0.4 * len(lines) + 0.5), mapping_note(width_in),
                 transform=ax.transAxes, fontsize=TEXT_SIZE, va="top", ha="left")
     ax.axis("off")
+    use_cjk_fallback(ax)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# Bounded labels and groups of documents (issue 13: corpora of many documents)
+
+MAX_LABEL_CHARS = 40
+"""Characters of a document id or group value in a title or label (:func:`shorten_label`)."""
+
+
+def shorten_label(text: object, width: int = MAX_LABEL_CHARS) -> str:
+    """``text`` on one line of at most ``width`` characters, cut with an ellipsis (…).
+
+    Every figure passes document ids and group values through it (or through the wrapping
+    of tick labels, which cuts them the same way after three lines), so that a
+    5,000-character id does not make a 70,000-pixel-wide image.
+
+    Parameters
+    ----------
+    text : object
+        A label (converted with ``str``); runs of white space become one space.
+    width : int, default :data:`MAX_LABEL_CHARS`
+        The most characters kept, the ellipsis included (at least 2).
+
+    Returns
+    -------
+    str
+    """
+    width = max(2, int(width))
+    label = " ".join(str(text).split())
+    return label if len(label) <= width else label[: width - 1].rstrip() + "\u2026"
+
+
+def _numeric_groups(values: pd.Series) -> bool:
+    """Whether group values are numbers (or text that is all numbers): drawn as a line."""
+    distinct = pd.Series(pd.unique(values), dtype=object)
+    if pd.api.types.is_bool_dtype(values) or distinct.empty:
+        return False
+    return bool(pd.to_numeric(distinct, errors="coerce").notna().all())
+
+
+def plot_domains_by_group(
+    shares: pd.DataFrame,
+    *,
+    domains: Sequence[str] | None = None,
+    intervals: bool = True,
+    numeric: bool | None = None,
+    domain_labels: Mapping[str, str] | None = None,
+    legend: bool = True,
+    label_width: int = 24,
+    ax: Axes | None = None,
+) -> Axes:
+    """Domain shares by group of documents (year, country, ...), one colour per domain.
+
+    Numeric groups (years, sessions) are drawn as one line per domain along the groups, with
+    the interval as a band. Other groups (countries, party groups) are rows, top to bottom in
+    the table's order, with one point per domain (side by side within the row) and the
+    interval as a horizontal bar; the table decides which groups are drawn (the figures
+    command draws at most ``figures.max_groups``).
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        From :func:`corpus_tm.group_shares`: ``group, domain, share`` (and ``lower``,
+        ``upper`` for the intervals) of one method.
+    domains : sequence of str, optional
+        Domains to draw, in this order (default: the six largest, :func:`top_domains`).
+    intervals : bool, default True
+        Draw the intervals (``lower`` to ``upper``) where there are some.
+    numeric : bool, optional
+        Draw lines along numeric groups (default: when every group value is a number).
+    domain_labels : mapping of str to str, optional
+        Labels of the domains in the legend, as for :func:`plot_section_heatmap`.
+    legend : bool, default True
+        Draw a legend to the right of the Axes.
+    label_width : int, default 24
+        Group labels longer than this are cut (:func:`shorten_label`).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; the current Axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    _check_columns(shares, ["group", "domain", "share"], "shares")
+    if "method" in shares.columns and len(pd.unique(shares["method"])) > 1:
+        raise ConfigError(
+            f"shares holds several methods ({', '.join(map(str, shares['method'].unique()))}); "
+            "select one."
+        )
+    ax = ax if ax is not None else plt.gca()
+    domains = list(domains) if domains is not None else top_domains(shares, 6)
+    missing = [d for d in domains if d not in set(shares["domain"])]
+    if missing:
+        raise ConfigError(f"domains not in shares: {', '.join(missing)}.")
+    groups = list(pd.unique(shares["group"]))
+    numeric = _numeric_groups(shares["group"]) if numeric is None else numeric
+    has_bounds = intervals and {"lower", "upper"} <= set(shares.columns)
+    colors = domain_colors(domains)
+    by_key = shares.set_index(["group", "domain"])
+    if numeric:
+        x = pd.to_numeric(pd.Series(groups, dtype=object)).to_numpy(dtype=float)
+        order = np.argsort(x, kind="stable")
+        x, groups = x[order], [groups[i] for i in order]
+    for j, domain in enumerate(domains):
+        rows = by_key.reindex([(g, domain) for g in groups])
+        values = rows["share"].to_numpy(dtype=float)
+        label = _domain_label(domain, domain_labels)
+        if numeric:
+            ax.plot(x, values, marker="o", markersize=3, linewidth=1.5, color=colors[domain],
+                    label=label)
+            if has_bounds:
+                ax.fill_between(
+                    x,
+                    rows["lower"].to_numpy(dtype=float),
+                    rows["upper"].to_numpy(dtype=float),
+                    color=colors[domain],
+                    alpha=0.18,
+                    linewidth=0,
+                )
+        else:
+            offset = (j - (len(domains) - 1) / 2) * min(0.8 / max(len(domains), 1), 0.16)
+            y = np.arange(len(groups)) + offset
+            if has_bounds:
+                lower = rows["lower"].to_numpy(dtype=float)
+                upper = rows["upper"].to_numpy(dtype=float)
+                ax.hlines(y, lower, upper, color=colors[domain], linewidth=1.0)
+            ax.plot(values, y, "o", markersize=3, color=colors[domain], label=label)
+    if numeric:
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+        ax.set_ylabel("share of tokens")
+        if np.allclose(x, np.round(x)):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10))
+        by = shares["group_by"].iloc[0] if "group_by" in shares.columns else "group"
+        ax.set_xlabel(str(by))
+    else:
+        ax.set_yticks(
+            np.arange(len(groups)), [shorten_label(g, label_width) for g in groups]
+        )
+        ax.set_ylim(len(groups) - 0.5, -0.5)
+        ax.set_xlim(left=0)
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+        ax.set_xlabel("share of tokens")
+        ax.grid(axis="y", color="0.92", linewidth=0.5)
+        ax.set_axisbelow(True)
+    ax.spines[["top", "right"]].set_visible(False)
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7)
     use_cjk_fallback(ax)
     return ax

@@ -42,6 +42,12 @@ class CorpusSettings:
     ``language``: ``"auto"`` (the metadata's ``language`` column, else detected per document)
     or a language code for every document (``"en"``, ``"zh"``); see
     :func:`corpus_tm.load_documents`.
+
+    ``filename_fields``: metadata read from the file names of a folder corpus, as a pattern
+    of ``{field}`` placeholders and literal text matched against each name without its
+    suffix: ``"{country}_{session}_{year}"`` gives ``AGO_76_2021.txt`` the columns
+    ``country = "AGO"``, ``session = 76`` and ``year = 2021`` (integers where every value
+    is one); see :func:`corpus_tm.filename_metadata`.
     """
 
     path: str | None = None
@@ -50,6 +56,7 @@ class CorpusSettings:
     encoding: str | None = None
     text_column: str = "text"
     language: str = "auto"
+    filename_fields: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,15 @@ class FigureSettings:
     make: list[str] | None = None
     #: the rows of the section figures (heatmap, bars, flow): sub-sections or parts
     level: Literal["section", "part"] = "section"
+    #: a metadata column (``year``, ``country``, ...): the ``domains_by_group`` figure shows
+    #: the domains of each of its values (:func:`corpus_tm.group_shares`)
+    group_by: str | None = None
+    #: the most groups of a column that is not numeric ``domains_by_group`` draws (those
+    #: with most documents; the figure says how many it leaves out)
+    max_groups: int = 20
+    #: the most documents a figure of documents draws (``domain_bars``,
+    #: ``document_domains``: the largest by tokens; the figure says how many it leaves out)
+    max_documents: int = 30
 
 
 @dataclass(frozen=True)
@@ -204,7 +220,16 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
 # figure manifests and cache keys) unless the study file gives them, so that the manifest of a
 # study that does not use them stays byte for byte the same. Their typed sections fill in the
 # defaults.
-_LATER_KEYS = frozenset({("corpus", "language"), ("preprocessing", "user_words")})
+_LATER_KEYS = frozenset(
+    {
+        ("corpus", "language"),
+        ("preprocessing", "user_words"),
+        ("corpus", "filename_fields"),
+        ("figures", "group_by"),
+        ("figures", "max_groups"),
+        ("figures", "max_documents"),
+    }
+)
 
 _SEED_LIMIT = 2**32  # numpy and scikit-learn take seeds below 2**32
 _FORMATS = ("png", "svg", "pdf")
@@ -219,7 +244,13 @@ FIGURE_NAMES = (
     "method_comparison",
     "document_domains",
     "topic_mapping",
+    "domains_by_group",
 )
+
+#: Figures drawn only when the study sets what they need (figure -> ``[figures]`` key); a
+#: study that does not set it gets the other figures, and naming the figure in
+#: ``figures.make`` without the key is an error.
+FIGURE_NEEDS = {"domains_by_group": "group_by"}
 
 
 def _language_codes() -> list[str]:
@@ -314,7 +345,9 @@ VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], st
         f"a non-empty list of {', '.join(map(repr, _FORMATS))}",
     ),
     ("figures", "level"): (lambda v: v in ("section", "part"), "'section' or 'part'"),
-    ("figures", "dpi"): (lambda v: 10 <= v <= 2400, "an integer from 10 to 2400"),
+    ("figures", "dpi"): (_at_least(10), "an integer from 10 to 600"),  # above: SIZE_SETTINGS
+    ("figures", "max_groups"): (_at_least(2), "an integer >= 2"),
+    ("figures", "max_documents"): (_at_least(2), "an integer >= 2"),
     ("figures", "make"): (
         lambda v: bool(v) and all(isinstance(x, str) for x in v),
         "a non-empty list of figure names",
@@ -343,6 +376,54 @@ VALUES: dict[tuple[str, str], tuple[Callable[[Any], bool], str | Callable[[], st
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+# (section, key) -> (key of corpus_tm.limits.LIMITS, smallest value): the upper bounds of the
+# size settings, each with why (memory or time) and what to do; lists and tables of integers
+# are checked item by item. The keys of registered backends are bounded where named here.
+SIZE_SETTINGS: dict[tuple[str, str], tuple[str, int]] = {
+    ("corpus", "window"): ("window", 1),
+    ("preprocessing", "no_below"): ("count", 1),
+    ("preprocessing", "keep_n"): ("keep_n", 1),
+    ("preprocessing", "min_length"): ("min_length", 1),
+    ("preprocessing", "phrase_layers"): ("phrase_layers", 0),
+    ("preprocessing", "phrase_min_count"): ("count", 1),
+    ("models", "n_topics"): ("n_topics", 1),
+    ("models", "n_fits"): ("n_fits", 1),
+    ("models", "passes"): ("passes", 1),
+    ("models", "iterations"): ("iterations", 1),
+    ("models", "free_topics"): ("free_topics", 0),
+    ("models", "keyatm_iterations"): ("keyatm_iterations", 10),
+    ("models", "spark_max_iter"): ("spark_max_iter", 1),
+    ("sweep", "n_topics"): ("sweep_k", 1),
+    ("aggregation", "n_boot"): ("n_boot", 1),
+    ("figures", "dpi"): ("dpi", 10),
+    ("figures", "max_groups"): ("max_groups", 2),
+    ("figures", "max_documents"): ("max_documents", 2),
+    ("run", "n_jobs"): ("n_jobs", -256),
+    ("run", "partitions"): ("partitions", 1),
+}
+
+
+def _check_size(section: str, key: str, value: Any, path: Path) -> None:
+    """The upper bound of a size setting (:data:`SIZE_SETTINGS`), with why and what to do."""
+    from corpus_tm.limits import LIMITS, size_error
+
+    spec = SIZE_SETTINGS.get((section, key))
+    if spec is None:
+        return
+    limit, low = LIMITS[spec[0]], spec[1]
+    name = f"{section}.{key}"
+    if isinstance(value, dict):
+        items = [(f"{name}.{k}", v) for k, v in value.items()]
+    elif isinstance(value, list):
+        items = [(name, v) for v in value]
+    else:
+        items = [(name, value)]
+    for label, item in items:
+        # too small is said by the key's own check (VALUES, PreprocessSettings)
+        if _is_int(item) and item > limit.high:
+            raise ConfigError(f"{path}: {size_error(label, item, limit, low=low)}")
 
 
 @dataclass(frozen=True)
@@ -518,11 +599,14 @@ def parse_study(data: dict[str, Any], *, path: str | os.PathLike[str]) -> Study:
                     raise ConfigError(
                         f"{path}: {section}.{key} must be {expected_value}, not {value!r}."
                     )
+                _check_size(section, key, values[key], path)
             elif (section, key) not in _LATER_KEYS:
                 values[key] = list(default) if isinstance(default, list) else default
         settings[section] = values
     if not settings["corpus"]["path"]:
         raise ConfigError(f'{path}: [corpus] needs path = "..." (relative to the study file).')
+    _check_sweep_size(settings["sweep"], path)
+    _check_groups(settings, path)
     _check_preprocessing(settings["preprocessing"], path)
     _check_engine(settings, path)
     _drop_unused_backend_defaults(settings["models"], data.get("models", {}))
@@ -555,6 +639,50 @@ def parse_study(data: dict[str, Any], *, path: str | os.PathLike[str]) -> Study:
     if lexicon != "default":
         settings["domains"]["lexicon"] = str((path.parent / lexicon).resolve())
     return Study(path=path, settings=settings)
+
+
+def _check_sweep_size(sweep: dict[str, Any], path: Path) -> None:
+    """A sweep fits and keeps len(n_topics) x len(seeds) models."""
+    from corpus_tm.limits import LIMITS
+
+    limit = LIMITS["sweep_fits"]
+    fits = len(sweep["n_topics"]) * len(sweep["seeds"])
+    if fits > limit.high:
+        raise ConfigError(
+            f"{path}: sweep.n_topics x sweep.seeds = {len(sweep['n_topics'])} x "
+            f"{len(sweep['seeds'])} = {fits:,} fits is too many: at most {limit.high:,}, because "
+            f"{limit.why}. {limit.instead[0].upper()}{limit.instead[1:]}."
+        )
+
+
+def _check_groups(settings: dict[str, dict[str, Any]], path: Path) -> None:
+    """``group_by`` and ``filename_fields``: well formed, and the figures that need them."""
+    figures, corpus = settings["figures"], settings["corpus"]
+    pattern = corpus.get("filename_fields")
+    if pattern is not None:
+        from corpus_tm.loading import filename_pattern
+
+        try:
+            filename_pattern(pattern)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: corpus.{exc}") from None
+        if settings["run"]["engine"] == "spark":
+            raise ConfigError(
+                f"{path}: corpus.filename_fields is not read by the Spark engine; give the "
+                "metadata in a metadata.csv beside the files, or use the local engine."
+            )
+    group_by = figures.get("group_by")
+    if group_by is not None and (not group_by.strip() or group_by in ("text", "unit_id")):
+        raise ConfigError(
+            f"{path}: figures.group_by must name a metadata column of the documents (such as "
+            f'"year" or "country"), not {group_by!r}.'
+        )
+    for name, key in FIGURE_NEEDS.items():
+        if name in (figures["make"] or ()) and figures.get(key) is None:
+            raise ConfigError(
+                f"{path}: figures.make names {name!r}, which needs figures.{key} (a metadata "
+                f'column such as "year"); set it or leave {name} out.'
+            )
 
 
 def _check_cache_dir(settings: dict[str, dict[str, Any]], given: str | None, path: Path) -> None:

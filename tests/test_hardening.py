@@ -524,7 +524,7 @@ def write_study(folder: Path, extra: str = "") -> Path:
         ("[aggregation]\nn_boot = 0\n", r"aggregation\.n_boot must be an integer >= 1"),
         ("[figures]\nformats = 'png'\n", r"figures\.formats must be list, not str"),
         ("[figures]\nformats = ['jpg']\n", r"figures\.formats must be a non-empty list of 'png'"),
-        ("[figures]\ndpi = 0\n", r"figures\.dpi must be an integer from 10 to 2400"),
+        ("[figures]\ndpi = 0\n", r"figures\.dpi must be an integer from 10 to 600"),
         ("[figures]\nmethod = 'lsa'\n", r"figures\.method must be 'keyatm' or"),
         ("[figures]\nmake = ['pie_chart']\n", r"figures\.make names unknown figures 'pie_chart'"),
         ("[run]\nn_jobs = 0\n", r"run\.n_jobs must be a number of processes >= 1, or -1"),

@@ -46,7 +46,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "get_language",
         "register_language",
     ),
-    "loading": ("LanguageWarning", "detect_language", "load_documents", "normalize_text"),
+    "loading": (
+        "LanguageWarning",
+        "corpus_files",
+        "detect_language",
+        "load_documents",
+        "normalize_text",
+    ),
     "chinese": ("Chinese",),
     "sectioning": (
         "HeadingPattern",

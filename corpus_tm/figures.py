@@ -959,7 +959,7 @@ def make_figures(
 
     study = study if isinstance(study, Study) else load_study(study)
     if not cache:
-        study = without_cache(study)
+        study = _without_cache(study)
     _figure_request(study)
     folder = Path(output) if output is not None else study.output_dir
     try:
@@ -991,7 +991,7 @@ def make_figures(
         lock.release()
 
 
-def without_cache(study: Any) -> Any:
+def _without_cache(study: Any) -> Any:
     """A copy of ``study`` that caches nothing (``run.cache_dir`` set to ``None``)."""
     from corpus_tm.study import Study
 

@@ -8,11 +8,14 @@ every file, the corpus hash, the study settings, the seeds and the package versi
 Each figure is one function registered with :func:`register` that takes the results and
 returns the data to draw and a function that draws a given table; :func:`draw_figure` (which
 the notebooks call) and the figures command use the same functions. Rendered files are cached
-under the data, settings, versions and drawing code they come from, so a second run with
-nothing changed only checks and copies them. Files are written to a temporary file and moved
-into place, under a lock on the output folder, with settings that make the bytes the same on
-every run (Agg backend, fixed SVG hash salt, no dates in the metadata): with the versions in
-``requirements-lock.txt`` a rebuild gives identical files.
+under the data, settings, versions, drawing code and matplotlib settings (``rcParams``, so a
+``matplotlibrc`` counts) they come from, so a second run with nothing changed only checks and
+copies them. A run is atomic as a whole (:func:`write_figures`): every file is staged in the
+output folder and moved into place only when all are ready, ``MANIFEST.json`` last, under a
+lock on the output folder, with settings that make the bytes the same on every run (Agg
+backend, fixed SVG hash salt, no dates in the metadata): with the versions in
+``requirements-lock.txt`` a rebuild gives identical files. The study is checked before any
+work (:func:`make_figures`).
 
 Precision: the data are rounded in one place, :func:`figure_data` (:func:`round_table`): shares
 and interval bounds (columns ``share``, ``lower``, ``upper``) to :data:`SHARE_DECIMALS` (3)

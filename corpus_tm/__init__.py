@@ -48,6 +48,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "loading": (
         "LanguageWarning",
+        "corpus_files",
         "detect_language",
         "filename_metadata",
         "load_documents",

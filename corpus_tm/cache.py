@@ -27,6 +27,7 @@ folder, the root of the file system, or the current folder given as ``""`` or ``
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
@@ -67,13 +68,16 @@ __all__ = [
     "read_manifest",
     "resolve_cache_dir",
     "store_entry",
+    "store_or_warn",
 ]
 
 CACHE_DIR_ENV = "CORPUS_TM_CACHE_DIR"
 """Environment variable naming the cache folder used when ``cache_dir=None``."""
 
 DEFAULT_CACHE_DIRNAME = ".corpus_tm_cache"
-"""Cache folder (in the current working directory) used when the variable is not set."""
+"""Name of the default cache folder: beside the study file for a study
+(:class:`corpus_tm.Study`), in the current working directory for :func:`resolve_cache_dir`
+when :data:`CACHE_DIR_ENV` is not set."""
 
 MANIFEST = "manifest.json"
 """Name of the manifest file inside every entry."""
@@ -451,13 +455,13 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def load_entry(cache_dir: str | os.PathLike[str], kind: str, key: str) -> Path | None:
+def load_entry(cache_dir: str | os.PathLike[str] | None, kind: str, key: str) -> Path | None:
     """Find and verify a cache entry.
 
     Parameters
     ----------
-    cache_dir : str or path-like
-        The cache folder (see :func:`resolve_cache_dir`).
+    cache_dir : str, path-like or None
+        The cache folder (see :func:`resolve_cache_dir`); ``None`` (no cache) finds nothing.
     kind : str
         Kind of result, a folder name such as ``"corpus"``.
     key : str
@@ -471,6 +475,8 @@ def load_entry(cache_dir: str | os.PathLike[str], kind: str, key: str) -> Path |
         truncated or altered file) is removed with a :class:`CacheWarning` and ``None`` is
         returned, so the caller rebuilds the result.
     """
+    if cache_dir is None:
+        return None
     entry = entry_path(cache_dir, kind, key)
     if not entry.exists():
         return None
@@ -533,8 +539,8 @@ def store_entry(
     Raises
     ------
     OSError
-        If the cache folder cannot be written. Callers usually catch it, warn and carry on
-        without the cache.
+        If the cache folder cannot be written (the stages call :func:`store_or_warn`, which
+        warns and goes on without the cache).
     """
     final = entry_path(cache_dir, kind, key)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -584,6 +590,72 @@ def store_entry(
         raise
     logger.info("cache store: %s", final)
     return final
+
+
+def store_or_warn(
+    cache_dir: str | os.PathLike[str] | None,
+    kind: str,
+    key: str,
+    write: Callable[[Path], object],
+    *,
+    meta: Mapping[str, Any] | None = None,
+) -> Path | None:
+    """Store an entry with :func:`store_entry`, or warn and go on when the cache cannot be written.
+
+    Every stage that caches a result (corpora, domain shares and models, the sweep, figure
+    renders) stores it through this function, so that a full disk or a read-only cache folder
+    costs the cache, not the run: the result was computed and the caller goes on with it.
+    The first failure in a cache folder gives one :class:`CacheWarning` naming the folder and
+    the operating system's error; further failures in that folder with the same error are
+    only logged (each later store is still tried), until a store there succeeds again. A
+    result its stage cannot write (a Parquet file refusing a column of mixed types: a
+    ``ValueError`` or ``TypeError``) is treated the same way.
+
+    Parameters
+    ----------
+    cache_dir : str, path-like or None
+        The cache folder; ``None`` (no cache) stores nothing.
+    kind, key, write, meta
+        As in :func:`store_entry`.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The entry folder, or ``None`` when nothing was stored.
+    """
+    if cache_dir is None:
+        return None
+    root = Path(cache_dir).absolute()
+    try:
+        entry = store_entry(root, kind, key, write, meta=meta)
+    except _STORE_ERRORS as exc:
+        reason = _os_error(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+        logger.info("cache store failed: %s/%s/%s: %s", root, kind, key, exc)
+        if _FAILED_STORES.get(root) != reason:
+            _FAILED_STORES[root] = reason
+            warnings.warn(
+                f"cache folder {str(root)!r} could not be written ({reason}); the run goes on "
+                "without caching its results. Free space there or make it writable, choose "
+                f"another cache folder (run.cache_dir in a study, {CACHE_DIR_ENV}, --cache-dir) "
+                "or turn the cache off (--no-cache, cache_dir=False).",
+                CacheWarning,
+                stacklevel=3,
+            )
+        return None
+    _FAILED_STORES.pop(root, None)
+    return entry
+
+
+_STORE_ERRORS = (OSError, ValueError, TypeError, ImportError, NotImplementedError)
+_FAILED_STORES: dict[Path, str] = {}
+"""Cache folders where a store failed, and the error already warned of (one warning a run)."""
+
+
+def _os_error(exc: OSError) -> str:
+    """``No space left on device [ENOSPC]``: the error's text and its symbolic name."""
+    name = errno.errorcode.get(exc.errno) if isinstance(exc.errno, int) else None
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return f"{text} [{name}]" if name else text
 
 
 def _is_entry_temporary(path: Path) -> bool:

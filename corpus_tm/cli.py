@@ -79,7 +79,9 @@ def _figures(args: argparse.Namespace) -> int:
     if args.check:
         return _check_figures(args)
     start = time.perf_counter()
-    manifest = make_figures(args.study, output=args.output, progress=not args.quiet)
+    manifest = make_figures(
+        args.study, output=args.output, progress=not args.quiet, cache=not args.no_cache
+    )
     seconds = time.perf_counter() - start
     files = manifest["files"]
     print(f"wrote {len(files)} files and MANIFEST.json in {seconds:.1f} s")
@@ -101,7 +103,9 @@ def _check_figures(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     study = load_study(args.study)
     folder = args.output if args.output is not None else study.output_dir
-    differences = check_figures(study, against=folder, progress=not args.quiet)
+    differences = check_figures(
+        study, against=folder, progress=not args.quiet, cache=not args.no_cache
+    )
     seconds = time.perf_counter() - start
     kernels = ", ".join(blas_kernels()) or "no BLAS library loaded"
     if not differences:
@@ -122,7 +126,29 @@ def _corpus_from(path: str, args: argparse.Namespace):
 
     documents = load_documents(path, language=args.language)
     units = split_sections(documents, unit=args.unit).units
-    return build_corpus(units, n_jobs=args.n_jobs, progress=not args.quiet)
+    return build_corpus(
+        units, n_jobs=args.n_jobs, progress=not args.quiet, cache_dir=_corpus_cache_dir(args)
+    )
+
+
+def _corpus_cache_dir(args: argparse.Namespace) -> str | bool:
+    """Where ``topics`` and ``sweep`` cache the built corpus: ``--cache-dir``, else the folder
+    of ``CORPUS_TM_CACHE_DIR``, else nowhere (``False``).
+
+    Without a study there is no folder the cache belongs beside, and a cache in the current
+    folder, or in a user-wide folder nobody looks at, would grow by a corpus for every
+    corpus and setting tried. Building the corpus is the cheap step of these commands (the
+    models are not cached), so it is cached only where the user asked for it.
+    """
+    import os
+
+    from corpus_tm.cache import CACHE_DIR_ENV
+
+    if args.no_cache:
+        return False
+    if args.cache_dir is not None:
+        return args.cache_dir
+    return os.environ.get(CACHE_DIR_ENV, "").strip() or False
 
 
 def _add_language_option(parser: argparse.ArgumentParser) -> None:
@@ -198,6 +224,22 @@ def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-jobs", type=int, default=1, help="processes to use")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_language_option(parser)
+    parser.add_argument(
+        "--cache-dir",
+        default=None,
+        metavar="DIR",
+        help="cache the built corpus in DIR (default: the folder named by the "
+        "CORPUS_TM_CACHE_DIR environment variable; without it, no cache)",
+    )
+    _add_no_cache_option(parser)
+
+
+def _add_no_cache_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compute everything and cache nothing (neither read nor write a cache)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -243,8 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
         "figures",
         help="rebuild every figure of a study (PNG, SVG, CSV data, MANIFEST.json)",
         description="Run a study file (TOML) and write its figures, the data behind each and "
-        "MANIFEST.json into the study's figures folder. Built corpora and fitted "
-        "models are cached, so a second run is fast. With --check, rebuild from scratch "
+        "MANIFEST.json into the study's figures folder. Built corpora, fitted "
+        "models and figures are cached (in .corpus_tm_cache beside the study, or run.cache_dir), "
+        "so a second run is fast. With --check, rebuild from scratch "
         "elsewhere and compare instead of writing: exit status 0 when every file has the "
         "same bytes, 1 when some differ.",
     )
@@ -267,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     figures.add_argument("--quiet", action="store_true", help="no progress bars")
     figures.add_argument("--verbose", action="store_true", help="list the files written")
+    _add_no_cache_option(figures)
     figures.set_defaults(handler=_figures)
 
     sweep = commands.add_parser(

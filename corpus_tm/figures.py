@@ -8,11 +8,14 @@ every file, the corpus hash, the study settings, the seeds and the package versi
 Each figure is one function registered with :func:`register` that takes the results and
 returns the data to draw and a function that draws a given table; :func:`draw_figure` (which
 the notebooks call) and the figures command use the same functions. Rendered files are cached
-under the data, settings, versions and drawing code they come from, so a second run with
-nothing changed only checks and copies them. Files are written to a temporary file and moved
-into place, under a lock on the output folder, with settings that make the bytes the same on
-every run (Agg backend, fixed SVG hash salt, no dates in the metadata): with the versions in
-``requirements-lock.txt`` a rebuild gives identical files.
+under the data, settings, versions, drawing code and matplotlib settings (``rcParams``, so a
+``matplotlibrc`` counts) they come from, so a second run with nothing changed only checks and
+copies them. A run is atomic as a whole (:func:`write_figures`): every file is staged in the
+output folder and moved into place only when all are ready, ``MANIFEST.json`` last, under a
+lock on the output folder, with settings that make the bytes the same on every run (Agg
+backend, fixed SVG hash salt, no dates in the metadata): with the versions in
+``requirements-lock.txt`` a rebuild gives identical files. The study is checked before any
+work (:func:`make_figures`).
 
 Precision: the data are rounded in one place, :func:`figure_data` (:func:`round_table`): shares
 and interval bounds (columns ``share``, ``lower``, ``upper``) to :data:`SHARE_DECIMALS` (3)
@@ -38,14 +41,18 @@ compares.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
 import platform
+import shutil
+import signal
 import tempfile
+import threading
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -57,11 +64,10 @@ import pandas as pd
 
 from corpus_tm.cache import (
     TEMPORARY_PREFIX,
-    atomic_write_bytes,
     fingerprint,
     is_temporary_name,
     load_entry,
-    store_entry,
+    store_or_warn,
 )
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.pipeline import StudyResults
@@ -776,14 +782,29 @@ def package_versions() -> dict[str, str]:
 
 
 def corpus_hash(path: Path) -> str:
-    """sha256 over the names and bytes of the corpus files (a folder) or of one file."""
+    """sha256 over the names and bytes of the files the loader reads.
+
+    The files are those of :func:`corpus_tm.loading.corpus_files` (a folder's ``.txt``/``.md``
+    documents and ``metadata.csv``, or the one table or text file), so another file in the
+    corpus folder (a README, a PDF, a sub-folder) does not change the hash. Each file is read
+    in chunks of 1 MiB: memory stays small whatever the corpus size.
+    """
+    from corpus_tm.loading import corpus_files
+
     digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        digest.update(file.relative_to(path if path.is_dir() else path.parent).as_posix().encode())
+    base = path if path.is_dir() else path.parent
+    for file in sorted(corpus_files(path), key=lambda p: p.relative_to(base).as_posix()):
+        digest.update(file.relative_to(base).as_posix().encode())
         digest.update(b"\0")
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
+        file_digest = hashlib.sha256()
+        with file.open("rb") as handle:
+            while block := handle.read(_CHUNK):
+                file_digest.update(block)
+        digest.update(file_digest.digest())
     return digest.hexdigest()
+
+
+_CHUNK = 1 << 20
 
 
 _PATH_SETTINGS = (("corpus", "path"), ("figures", "output"), ("domains", "lexicon"))
@@ -842,19 +863,56 @@ def _code_hash() -> str:
     return digest.hexdigest()
 
 
-def _cached_renders(cache_dir: Path, key: str, formats: list[str]) -> dict[str, bytes] | None:
+# rcParams that do not change a saved figure's bytes: the backend (a figure is saved by the
+# canvas of its format, whatever backend is in use), interactive windows, key bindings, the
+# folder of save dialogs, animation writers. Every other setting is part of a render's key.
+_NOT_RENDERING = ("backend", "backend_fallback", "interactive", "toolbar")
+_NOT_RENDERING_PREFIXES = ("animation.", "keymap.", "macosx.", "tk.", "webagg.")
+_NOT_RENDERING_KEYS = (
+    "savefig.directory",
+    "figure.max_open_warning",
+    "figure.raise_window",
+    "docstring.hardcopy",
+)
+
+
+def _render_settings() -> str:
+    """The matplotlib settings in effect under :data:`STYLE`, as one deterministic text.
+
+    A ``matplotlibrc`` in the working folder, the ``MATPLOTLIBRC`` variable or the user's
+    matplotlib configuration change the defaults that :data:`STYLE` does not set (line widths,
+    colours, tick lengths ...), and so the rendered bytes: they are part of the key of a
+    cached render, so a render made under other settings is never served. The settings are
+    read from the dict itself (``dict.items``), not through ``rcParams[...]``, which would
+    resolve (and so load) the backend.
+    """
+    with mpl.rc_context(STYLE):
+        items = sorted(dict.items(mpl.rcParams))
+    kept = [
+        f"{key}={value!r}"
+        for key, value in items
+        if key not in _NOT_RENDERING
+        and key not in _NOT_RENDERING_KEYS
+        and not key.startswith(_NOT_RENDERING_PREFIXES)
+    ]
+    return "\n".join(kept)
+
+
+def _cached_renders(
+    cache_dir: Path | None, key: str, formats: list[str]
+) -> dict[str, bytes] | None:
     entry = load_entry(cache_dir, "figure", key)
     if entry is None:
         return None
     return {fmt: (entry / f"figure.{fmt}").read_bytes() for fmt in formats}
 
 
-def _store_renders(cache_dir: Path, key: str, rendered: dict[str, bytes]) -> None:
+def _store_renders(cache_dir: Path | None, key: str, rendered: dict[str, bytes]) -> None:
     def write(folder: Path) -> None:
         for fmt, payload in rendered.items():
             (folder / f"figure.{fmt}").write_bytes(payload)
 
-    store_entry(cache_dir, "figure", key, write)
+    store_or_warn(cache_dir, "figure", key, write)
 
 
 def default_figures(study: Any) -> list[str]:
@@ -909,6 +967,43 @@ def figure_data(results: StudyResults, name: str) -> tuple[pd.DataFrame, Callabl
     return data, lambda: draw(data)
 
 
+def _figure_request(study: Any, names: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """The figures and formats a run makes, checked before any work is done.
+
+    Raises :class:`ConfigError` for a figure that is not registered, a format that cannot be
+    written, or a topic figure (``top_terms``, ``topic_mapping``) in a study without a topic
+    model whose topics are chosen by k, which would otherwise be found only after every
+    model was fitted.
+    """
+    from corpus_tm.backends import get_backend
+
+    names = list(names or study.figures.make or default_figures(study))
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise ConfigError(
+            f"{study.path}: figures.make names unknown figures {', '.join(unknown)}; known: "
+            f"{', '.join(FIGURES)}."
+        )
+    formats = list(study.figures.formats)
+    bad = [f for f in formats if f not in ("png", "svg", "pdf")]
+    if bad:
+        raise ConfigError(
+            f"{study.path}: figures.formats: {', '.join(bad)} not supported; use png, svg, pdf."
+        )
+    topic_figures = [n for n in names if n in ("top_terms", "topic_mapping")]
+    if topic_figures and all(get_backend(m).uses_lexicon for m in study.models.methods):
+        raise ConfigError(
+            f"{study.path}: {' and '.join(topic_figures)} need a topic model whose topics are "
+            "chosen by k; add 'lda' or 'nmf' to models.methods, or leave "
+            f"{' and '.join(topic_figures)} out of figures.make."
+        )
+    return names, formats
+
+
+STAGING = "staging"
+"""What the staging folder of a figures run is called (``.corpus-tm-staging.XXXXXXXX.tmp``)."""
+
+
 def write_figures(
     results: StudyResults,
     *,
@@ -917,6 +1012,18 @@ def write_figures(
     progress: bool | None = None,
 ) -> dict[str, Any]:
     """Draw the figures of a study and write them, their data and ``MANIFEST.json``.
+
+    The run is atomic as a whole, up to one short window. Every file (the figures, their
+    CSV data, then ``MANIFEST.json``) is first written and flushed to disk in a staging
+    folder inside the output folder (``.corpus-tm-staging.XXXXXXXX.tmp``); an error or a
+    Ctrl-C while drawing or staging (a figure that fails, a full disk) removes the staging
+    folder and leaves the output folder as it was. Only when every file is staged are they
+    moved into place, one :func:`os.replace` (a rename, which needs no disk space) each,
+    ``MANIFEST.json`` last. The remaining window is this rename phase, a few milliseconds:
+    a Ctrl-C there is held back until the last rename is done, but if the process is killed
+    (``SIGKILL``, a power cut) during it, the folder holds some new files and the old
+    ``MANIFEST.json``, which no longer matches them; the next run replaces them all (and
+    removes the staging folder left behind).
 
     Parameters
     ----------
@@ -933,80 +1040,139 @@ def write_figures(
     -------
     dict
         The manifest that was written.
+
+    Raises
+    ------
+    ConfigError
+        For a figure or format that cannot be made (:func:`_figure_request`).
+    InputError
+        If the output folder cannot be written, or an output name is taken by a folder.
     """
     from tqdm.auto import tqdm
 
     study = results.study
     folder = Path(output) if output is not None else study.output_dir
-    names = names or study.figures.make or default_figures(study)
-    unknown = [n for n in names if n not in FIGURES]
-    if unknown:
-        raise ConfigError(
-            f"figures.make names unknown figures {', '.join(unknown)}; known: {', '.join(FIGURES)}."
+    names, formats = _figure_request(study, names)
+    taken = [
+        f"{name}.{suffix}"
+        for name in names
+        for suffix in (*formats, "csv")
+        if (folder / f"{name}.{suffix}").is_dir()
+    ] + (["MANIFEST.json"] if (folder / "MANIFEST.json").is_dir() else [])
+    if taken:
+        raise InputError(
+            f"{folder}: {', '.join(taken)} are folders; move them away, the figures run writes "
+            "files of these names."
         )
-    formats = study.figures.formats
-    bad = [f for f in formats if f not in ("png", "svg", "pdf")]
-    if bad:
-        raise ConfigError(f"figures.formats: {', '.join(bad)} not supported; use png, svg, pdf.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            dir=folder, prefix=f"{TEMPORARY_PREFIX}write-test.", suffix=".tmp"
-        ):
-            pass
+        staging = Path(
+            tempfile.mkdtemp(dir=folder, prefix=f"{TEMPORARY_PREFIX}{STAGING}.", suffix=".tmp")
+        )
     except OSError as exc:
         raise InputError(
             f"{folder}: cannot write figures here ({exc.strerror}). Choose another "
             "folder with --output or figures.output in the study."
         ) from None
-    files: dict[str, str] = {}
-    code = _code_hash()
-    for name in tqdm(names, desc="figures", disable=progress is False, leave=False):
-        data, draw = figure_data(results, name)
-        csv = table_bytes(data)
-        key = fingerprint(
-            "figure",
-            name,
-            csv,
-            code,
-            formats,
-            study.figures.dpi,
-            _relative_settings(study),
-            results.recommended_k,
-            results.n_topics,
-            package_versions(),
-        )
-        rendered = _cached_renders(study.cache_dir, key, formats)
-        if rendered is None:
-            with mpl.rc_context(STYLE):
-                figure = draw()
-            rendered = {fmt: figure_bytes(figure, fmt, dpi=study.figures.dpi) for fmt in formats}
-            _store_renders(study.cache_dir, key, rendered)
-        for fmt, payload in rendered.items():
-            atomic_write_bytes(folder / f"{name}.{fmt}", payload)
-            files[f"{name}.{fmt}"] = _sha256(payload)
-        atomic_write_bytes(folder / f"{name}.csv", csv)
-        files[f"{name}.csv"] = _sha256(csv)
-    manifest = {
-        "study": study.name,
-        "study_file": study.path.name,
-        "corpus_hash": corpus_hash(study.corpus_path),
-        "corpus_fingerprint": results.corpus.fingerprint,
-        "recommended_k": results.recommended_k,
-        "n_topics": results.n_topics,
-        "k_reason": results.k_reason,
-        "seeds": {
-            "models": study.models.random_state,
-            "sweep": study.sweep.seeds,
-            "bootstrap": study.aggregation.random_state,
-        },
-        "settings": _relative_settings(study),
-        "versions": package_versions(),
-        "files": dict(sorted(files.items())),
-    }
-    payload = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
-    atomic_write_bytes(folder / "MANIFEST.json", payload)
+    try:
+        files: dict[str, str] = {}
+        code, style = _code_hash(), _render_settings()
+        for name in tqdm(names, desc="figures", disable=progress is False, leave=False):
+            data, draw = figure_data(results, name)
+            csv = table_bytes(data)
+            key = fingerprint(
+                "figure",
+                name,
+                csv,
+                code,
+                formats,
+                study.figures.dpi,
+                _relative_settings(study),
+                results.recommended_k,
+                results.n_topics,
+                package_versions(),
+                style,
+            )
+            rendered = _cached_renders(study.cache_dir, key, formats)
+            if rendered is None:
+                with mpl.rc_context(STYLE):
+                    figure = draw()
+                rendered = {
+                    fmt: figure_bytes(figure, fmt, dpi=study.figures.dpi) for fmt in formats
+                }
+                _store_renders(study.cache_dir, key, rendered)
+            for fmt, payload in rendered.items():
+                files[f"{name}.{fmt}"] = _stage(staging, f"{name}.{fmt}", payload)
+            files[f"{name}.csv"] = _stage(staging, f"{name}.csv", csv)
+        manifest = {
+            "study": study.name,
+            "study_file": study.path.name,
+            "corpus_hash": corpus_hash(study.corpus_path),
+            "corpus_fingerprint": results.corpus.fingerprint,
+            "recommended_k": results.recommended_k,
+            "n_topics": results.n_topics,
+            "k_reason": results.k_reason,
+            "seeds": {
+                "models": study.models.random_state,
+                "sweep": study.sweep.seeds,
+                "bootstrap": study.aggregation.random_state,
+            },
+            "settings": _relative_settings(study),
+            "versions": package_versions(),
+            "files": dict(sorted(files.items())),
+        }
+        payload = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+        _stage(staging, "MANIFEST.json", payload)
+        _sync_folder(staging)
+        with _interrupts_held_back():
+            for name in [*files, "MANIFEST.json"]:  # the manifest last
+                os.replace(staging / name, folder / name)
+            _sync_folder(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return manifest
+
+
+def _stage(staging: Path, name: str, payload: bytes) -> str:
+    """Write ``payload`` to ``staging / name``, flushed to disk; its sha256."""
+    with (staging / name).open("wb") as handle:
+        handle.write(payload)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return _sha256(payload)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (the names of the files in it) to disk, where that exists."""
+    if os.name != "posix":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def _interrupts_held_back() -> Iterator[None]:
+    """Hold a Ctrl-C (``SIGINT``) back until the block is done, then raise it.
+
+    Only in the main thread, where Python handles signals; elsewhere the block runs as is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        if callable(previous):
+            previous(signal.SIGINT, None)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
 
 
 def make_figures(
@@ -1014,8 +1180,16 @@ def make_figures(
     *,
     output: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
+    cache: bool = True,
 ) -> dict[str, Any]:
     """Run a study and write all its figures, holding a lock on the output folder.
+
+    Everything that can be checked without the corpus is checked first, before any work:
+    the study (when it is read here), the figures and formats it asks for
+    (:func:`_figure_request`) and that the output folder can be written (the lock file).
+    ``figures.doc_id`` is checked against the corpus as soon as it is read, before any model
+    is fitted (:func:`corpus_tm.run_study`). The figures are then written as one atomic step
+    (:func:`write_figures`).
 
     Parameters
     ----------
@@ -1025,6 +1199,9 @@ def make_figures(
         Output folder (default: the study's ``figures.output``).
     progress : bool, optional
         Show progress bars.
+    cache : bool, default True
+        Use the study's cache (``run.cache_dir``, by default ``.corpus_tm_cache`` beside the
+        study); ``False`` computes everything and caches nothing (``--no-cache``).
 
     Returns
     -------
@@ -1033,8 +1210,10 @@ def make_figures(
 
     Raises
     ------
+    ConfigError
+        For a figure or format the study cannot make.
     InputError
-        If another run holds the lock on the output folder.
+        If the output folder cannot be written, or another run holds its lock.
     """
     from filelock import FileLock, Timeout
 
@@ -1042,6 +1221,9 @@ def make_figures(
     from corpus_tm.study import Study, load_study
 
     study = study if isinstance(study, Study) else load_study(study)
+    if not cache:
+        study = _without_cache(study)
+    _figure_request(study)
     folder = Path(output) if output is not None else study.output_dir
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -1060,12 +1242,25 @@ def make_figures(
     try:
         for stale in folder.glob(f"{TEMPORARY_PREFIX}*.tmp"):
             # left by a run that was killed (we hold the lock); only our own names
-            if is_temporary_name(stale.name) and stale.is_file() and not stale.is_symlink():
+            if not is_temporary_name(stale.name) or stale.is_symlink():
+                continue
+            if stale.is_file():
                 stale.unlink(missing_ok=True)
+            elif stale.is_dir() and stale.name.startswith(f"{TEMPORARY_PREFIX}{STAGING}."):
+                shutil.rmtree(stale, ignore_errors=True)
         results = run_study(study, progress=progress)
         return write_figures(results, output=folder, progress=progress)
     finally:
         lock.release()
+
+
+def _without_cache(study: Any) -> Any:
+    """A copy of ``study`` that caches nothing (``run.cache_dir`` set to ``None``)."""
+    from corpus_tm.study import Study
+
+    settings = {section: dict(values) for section, values in study.settings.items()}
+    settings["run"]["cache_dir"] = None
+    return Study(path=study.path, settings=settings)
 
 
 LOCK_NAME = ".corpus-tm.lock"
@@ -1179,6 +1374,7 @@ def check_figures(
     *,
     against: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
+    cache: bool = True,
 ) -> list[FileDifference]:
     """Rebuild a study's figures from scratch and compare them with an output folder.
 
@@ -1193,6 +1389,8 @@ def check_figures(
         The folder to compare with (default: the study's ``figures.output``).
     progress : bool, optional
         Show progress bars.
+    cache : bool, default True
+        Use a temporary cache during the build; ``False``: none at all (``--no-cache``).
 
     Returns
     -------
@@ -1209,7 +1407,7 @@ def check_figures(
         raise InputError(f"{folder}: no figures folder to compare with.")
     with tempfile.TemporaryDirectory(prefix="corpus-tm-check-") as scratch:
         settings = copy.deepcopy(study.settings)
-        settings["run"]["cache_dir"] = str(Path(scratch) / "cache")
+        settings["run"]["cache_dir"] = str(Path(scratch) / "cache") if cache else None
         fresh = Path(scratch) / "figures"
         manifest = make_figures(
             Study(path=study.path, settings=settings), output=fresh, progress=progress

@@ -650,19 +650,58 @@ def _reflow_documents(documents: pd.DataFrame, *, enabled: bool) -> pd.DataFrame
     return documents.astype({"reflowed": "bool", "wrap_width": "int64"})
 
 
+def corpus_files(
+    path: str | os.PathLike[str], *, exclude: Sequence[str] = DEFAULT_EXCLUDE
+) -> list[Path]:
+    """The files :func:`load_documents` reads for ``path``, and no other.
+
+    For a folder: its ``.txt``/``.md`` files (not in sub-folders, not hidden, not matching
+    ``exclude``), in file-name order, then ``metadata.csv`` when it is there; for a file: the
+    file itself. What a corpus is made of (its hash in a figures manifest) is computed from
+    this list, so a PDF, an image or a README left in the corpus folder does not change it.
+
+    Parameters
+    ----------
+    path : path-like
+        A corpus folder or file, as given to :func:`load_documents`.
+    exclude : sequence of str
+        File-name patterns that are not documents, as in :func:`load_documents`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files, under ``path``; empty for a folder without documents.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return [path]
+    files = sorted(
+        p
+        for p in path.iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.name != METADATA_FILE
+        and p.suffix.lower() in TEXT_SUFFIXES
+        and not any(fnmatch.fnmatch(p.name, pattern) for pattern in exclude)
+    )
+    metadata = path / METADATA_FILE
+    return [*files, metadata] if metadata.exists() else files
+
+
 def _load_folder(
     folder: Path, *, encoding: str | None, id_column: str, exclude: Sequence[str]
 ) -> pd.DataFrame:
-    candidates = sorted(
-        p
+    read = corpus_files(folder, exclude=exclude)
+    files = [p for p in read if p.name != METADATA_FILE]
+    skipped = sorted(
+        p.name
         for p in folder.iterdir()
         if p.is_file()
         and not p.name.startswith(".")
         and p.name != METADATA_FILE
+        and p.suffix.lower() not in TEXT_SUFFIXES
         and not any(fnmatch.fnmatch(p.name, pattern) for pattern in exclude)
     )
-    files = [p for p in candidates if p.suffix.lower() in TEXT_SUFFIXES]
-    skipped = [p.name for p in candidates if p.suffix.lower() not in TEXT_SUFFIXES]
     if skipped:
         shown = ", ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else "")
         warnings.warn(
@@ -673,7 +712,7 @@ def _load_folder(
             stacklevel=3,
         )
     metadata_path = folder / METADATA_FILE
-    metadata = _read_metadata(metadata_path, id_column) if metadata_path.exists() else None
+    metadata = _read_metadata(metadata_path, id_column) if metadata_path in read else None
     if metadata is not None and "file" in metadata.columns:
         listed = metadata["file"].astype(str).tolist()
         missing = [name for name in listed if not (folder / name).is_file()]

@@ -9,6 +9,8 @@ stability scores and recommended k.
 Every slow step is cached on disk (see :mod:`corpus_tm.cache`) under the study's
 ``run.cache_dir``, keyed by the corpus fingerprint and the step's settings: a second run with
 nothing changed reads the corpus, the models and the sweep back instead of recomputing them.
+Nothing is cached when ``run.cache_dir`` is ``None`` (``--no-cache``); a cache that cannot be
+written gives a warning and the run goes on (:func:`corpus_tm.cache.store_or_warn`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from corpus_tm.backends import Backend
-from corpus_tm.cache import fingerprint, load_entry, package_version, store_entry
+from corpus_tm.cache import fingerprint, load_entry, package_version, store_or_warn
 from corpus_tm.corpus import Corpus
 from corpus_tm.study import Study
 
@@ -93,7 +95,7 @@ class StudyResults:
 
 
 def _cached_domain_shares(
-    cache_dir: Path, key: str, corpus: Corpus, lexicon: Any, compute: Callable[[], Any]
+    cache_dir: Path | None, key: str, corpus: Corpus, lexicon: Any, compute: Callable[[], Any]
 ) -> Any:
     from corpus_tm.domains import DomainShares
 
@@ -101,27 +103,27 @@ def _cached_domain_shares(
     if entry is not None:
         return DomainShares.read(entry, corpus, lexicon)
     result = compute()
-    store_entry(cache_dir, "domain_shares", key, result.write)
+    store_or_warn(cache_dir, "domain_shares", key, result.write)
     return result
 
 
-def _cached_sweep(cache_dir: Path, key: str, compute: Callable[[], Any]) -> Any:
+def _cached_sweep(cache_dir: Path | None, key: str, compute: Callable[[], Any]) -> Any:
     from corpus_tm.evaluation import SweepResult
 
     entry = load_entry(cache_dir, "sweep", key)
     if entry is not None:
         return SweepResult.read(entry)
     runs = compute()
-    store_entry(cache_dir, "sweep", key, runs.write)
+    store_or_warn(cache_dir, "sweep", key, runs.write)
     return runs
 
 
-def _cached_table(cache_dir: Path, kind: str, key: str, compute: Callable[[], Any]) -> Any:
+def _cached_table(cache_dir: Path | None, kind: str, key: str, compute: Callable[[], Any]) -> Any:
     entry = load_entry(cache_dir, kind, key)
     if entry is not None:
         return pd.read_parquet(entry / "table.parquet")
     table = compute()
-    store_entry(cache_dir, kind, key, lambda folder: table.to_parquet(folder / "table.parquet"))
+    store_or_warn(cache_dir, kind, key, lambda folder: table.to_parquet(folder / "table.parquet"))
     return table
 
 
@@ -258,7 +260,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     else:
         corpus = build_corpus(
             units,
-            cache_dir=cache_dir,
+            cache_dir=False if cache_dir is None else cache_dir,  # None: no cache (--no-cache)
             n_jobs=n_jobs,
             progress=progress,
             **study.preprocessing.given(),

@@ -52,7 +52,6 @@ import math
 import os
 import re
 import time
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -67,13 +66,12 @@ from gensim.models.phrases import npmi_scorer, original_scorer
 from tqdm.auto import tqdm
 
 from corpus_tm.cache import (
-    CacheWarning,
     discard_entry,
     fingerprint,
     load_entry,
     package_version,
     resolve_cache_dir,
-    store_entry,
+    store_or_warn,
 )
 from corpus_tm.checks import check_n_jobs
 from corpus_tm.corpus import Corpus, TokenLists
@@ -1243,28 +1241,19 @@ def build_corpus(
                     return dataclasses.replace(cached, units=units.reset_index(drop=True))
                 discard_entry(entry, reason="it holds another corpus")
     corpus = _build(units, texts, settings, key, n_jobs, show, languages)
-    if root is not None:
-        try:
-            store_entry(
-                root,
-                CACHE_KIND,
-                key,
-                lambda folder: save_corpus(corpus, folder),
-                meta={
-                    "n_units": len(corpus),
-                    "n_terms": len(corpus.dictionary),
-                    "n_tokens": corpus.n_tokens,
-                    "no_below": settings.resolved_no_below(len(corpus)),
-                    "settings": corpus.settings,
-                },
-            )
-        except (OSError, ValueError, TypeError, ImportError, NotImplementedError) as exc:
-            warnings.warn(
-                f"The corpus could not be cached in {str(root)!r} ({exc}); it was built but "
-                "will be rebuilt next time. Pass cache_dir=False to skip caching.",
-                CacheWarning,
-                stacklevel=2,
-            )
+    store_or_warn(
+        root,
+        CACHE_KIND,
+        key,
+        lambda folder: save_corpus(corpus, folder),
+        meta={
+            "n_units": len(corpus),
+            "n_terms": len(corpus.dictionary),
+            "n_tokens": corpus.n_tokens,
+            "no_below": settings.resolved_no_below(len(corpus)),
+            "settings": corpus.settings,
+        },
+    )
     return corpus
 
 

@@ -1086,10 +1086,10 @@ def spark_section_shares(
 # The pipeline's engine
 
 
-def study_session(run: Any, cache_dir: Path) -> SparkSession:
+def study_session(run: Any, cache_dir: Path | None) -> SparkSession:
     """The session of a study run with ``engine = "spark"`` (its ``master`` and
-    ``partitions``; Spark's scratch files under the study's cache folder)."""
-    tmp = Path(cache_dir) / "spark-tmp"
+    ``partitions``; Spark's scratch files under the study's cache folder, if it has one)."""
+    tmp = Path(cache_dir) / "spark-tmp" if cache_dir is not None else None
     return spark_session(
         run.master,
         partitions=run.partitions,

@@ -7,6 +7,11 @@ key or wrong type is a :class:`~corpus_tm.errors.ConfigError` naming the key and
 type.
 
 The schema is :data:`SCHEMA`; ``corpus-tm figures --help`` and README.md show an example.
+
+A study's cache (built corpora, fitted models, the sweep, figure renders) lives beside the
+study, in ``<study folder>/.corpus_tm_cache``, unless ``[run] cache_dir`` names another folder
+or, when the file names none, the ``CORPUS_TM_CACHE_DIR`` environment variable does (see
+:class:`RunSettings`); ``corpus-tm figures --no-cache`` runs without one.
 """
 
 from __future__ import annotations
@@ -156,13 +161,22 @@ class FigureSettings:
 class RunSettings:
     """``[run]``: processes, the cache folder (resolved) and the engine.
 
+    ``cache_dir``: where built corpora, fitted models, the sweep and figure renders are
+    cached. A relative path is relative to the study file; by default the cache lives beside
+    the study, in ``<study folder>/.corpus_tm_cache``, or in the folder named by the
+    ``CORPUS_TM_CACHE_DIR`` environment variable when that is set and the file does not name
+    one (a path written in the file wins over the variable). It must be a folder of its own
+    (not the study's folder, the corpus or the home folder). ``None`` (``corpus-tm figures
+    --no-cache``, ``make_figures(..., cache=False)``) turns caching off; a study file cannot
+    write it.
+
     ``engine = "spark"`` sections the documents and computes the dictionary shares on Apache
     Spark (:mod:`corpus_tm.spark`), with a session to ``master`` (``"local[2]"`` or a
     cluster's URL) and ``partitions`` partitions (default: twice the local cores).
     """
 
     n_jobs: int = 1
-    cache_dir: str = ".corpus_tm_cache"
+    cache_dir: str | None = ".corpus_tm_cache"
     engine: Literal["local", "spark"] = "local"
     master: str = "local[2]"
     partitions: int | None = None
@@ -516,9 +530,11 @@ class Study:
         return Path(self.figures.output)
 
     @property
-    def cache_dir(self) -> Path:
-        """Where built corpora and fitted models are cached, resolved."""
-        return Path(self.run.cache_dir)
+    def cache_dir(self) -> Path | None:
+        """Where built corpora, fitted models and figures are cached, resolved (``None``: no
+        cache); see :class:`RunSettings`."""
+        cache_dir = self.run.cache_dir
+        return None if cache_dir is None else Path(cache_dir)
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
@@ -632,9 +648,21 @@ def parse_study(data: dict[str, Any], *, path: str | os.PathLike[str]) -> Study:
             f"{path}: figures.make names unknown figures {', '.join(map(repr, unknown))}; "
             f"known: {', '.join(FIGURE_NAMES)}."
         )
+    from corpus_tm.cache import CACHE_DIR_ENV
+
+    given_cache = data.get("run", {}).get("cache_dir")
+    env = os.environ.get(CACHE_DIR_ENV, "").strip()
+    from_env = given_cache is None and bool(env)  # the variable replaces the default only
     for section, key in (("corpus", "path"), ("figures", "output"), ("run", "cache_dir")):
         settings[section][key] = str((path.parent / settings[section][key]).resolve())
-    _check_cache_dir(settings, data.get("run", {}).get("cache_dir"), path)
+    if from_env:  # relative to the current folder, as everywhere the variable is read
+        settings["run"]["cache_dir"] = str(Path(env).expanduser().resolve())
+    _check_cache_dir(
+        settings,
+        env if from_env else given_cache,
+        path,
+        setting=CACHE_DIR_ENV if from_env else "run.cache_dir",
+    )
     lexicon = settings["domains"]["lexicon"]
     if lexicon != "default":
         settings["domains"]["lexicon"] = str((path.parent / lexicon).resolve())
@@ -685,19 +713,22 @@ def _check_groups(settings: dict[str, dict[str, Any]], path: Path) -> None:
             )
 
 
-def _check_cache_dir(settings: dict[str, dict[str, Any]], given: str | None, path: Path) -> None:
+def _check_cache_dir(
+    settings: dict[str, dict[str, Any]], given: str | None, path: Path, *, setting: str
+) -> None:
     """Refuse a ``run.cache_dir`` that is the study's folder, the corpus or the home folder."""
     from corpus_tm.cache import DEFAULT_CACHE_DIRNAME, check_cache_dir
 
     try:
         check_cache_dir(
             settings["run"]["cache_dir"],
-            setting="run.cache_dir",
+            setting=setting,
             given=given,
             study_dir=path.parent,
             corpus=settings["corpus"]["path"],
             instead=f'the default "{DEFAULT_CACHE_DIRNAME}" beside the study (leave '
-            "run.cache_dir out) or another folder of its own",
+            f"{'run.cache_dir out' if setting == 'run.cache_dir' else f'{setting} unset'}) "
+            "or another folder of its own",
         )
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
+import os
+import shutil
+import tracemalloc
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import corpus_tm as ctm
 import corpus_tm.cache as cache
 import corpus_tm.preprocessing as preprocessing
+from corpus_tm import cli
 from corpus_tm.cache import (
     CACHE_DIR_ENV,
     CACHE_MARKER,
@@ -29,6 +36,8 @@ from corpus_tm.cache import (
     store_entry,
 )
 from corpus_tm.errors import ConfigError
+from corpus_tm.figures import corpus_hash
+from corpus_tm.loading import corpus_files, load_documents
 from corpus_tm.preprocessing import (
     PreprocessSettings,
     build_corpus,
@@ -191,7 +200,8 @@ def test_cache_disabled_writes_nothing(example_units, tmp_path, monkeypatch, bui
 def test_unwritable_cache_warns_and_still_builds(example_units, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
-    with pytest.warns(CacheWarning, match="could not be cached"):
+    message = r"a-file/cache' could not be written \(Not a directory \[ENOTDIR\]\)"
+    with pytest.warns(CacheWarning, match=message):
         corpus = build_corpus(example_units, cache_dir=blocker / "cache")
     assert len(corpus) == len(example_units)
 
@@ -491,3 +501,167 @@ def test_study_cache_dir_of_its_own_is_accepted(tmp_path, home):
     for given in (DEFAULT_CACHE_DIRNAME, "cache", "../cache", (home / "cache").as_posix()):
         study = load_study(_study(tmp_path / "studies" / "one", corpus, given))
         assert study.cache_dir == (tmp_path / "studies" / "one" / given).resolve()
+
+
+# --------------------------------------------------------------------------------------------
+# A cache that cannot be written costs the cache, not the run
+
+
+def test_a_full_disk_warns_once_and_the_study_completes(small_study, tmp_path, monkeypatch):
+    """Every stage stores through one helper: a full disk gives one CacheWarning naming the
+    cache folder and the error, and the run writes its figures without caching anything."""
+    study = small_study(
+        '[figures]\noutput = "out"\nformats = ["png"]\ndpi = 20\nmake = ["k_choice"]\n'
+        '[run]\ncache_dir = "cache"\n'
+    )
+    tried = []
+    store = cache.store_entry
+
+    def spy(cache_dir, kind, *args, **kwargs):
+        tried.append(kind)
+        return store(cache_dir, kind, *args, **kwargs)
+
+    def full(root: Path) -> None:  # the first file a store writes
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(root / CACHE_MARKER))
+
+    monkeypatch.setattr(cache, "store_entry", spy)
+    monkeypatch.setattr(cache, "_mark", full)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        manifest = ctm.make_figures(study, progress=False)
+    assert set(tried) >= {"corpus", "sweep", "sweep_resolution", "domain_shares", "figure"}
+    (warned,) = [w for w in caught if issubclass(w.category, CacheWarning)]
+    message = str(warned.message)
+    assert repr(str(tmp_path / "cache")) in message
+    assert "No space left on device [ENOSPC]" in message
+    assert "the run goes on" in message
+    assert set(manifest["files"]) == {"k_choice.png", "k_choice.csv"}
+    assert (tmp_path / "out" / "MANIFEST.json").is_file()
+    assert list((tmp_path / "cache").rglob(MANIFEST)) == []  # nothing was cached
+
+
+def test_a_failed_store_warns_again_after_a_store_succeeded(tmp_path, monkeypatch):
+    real_mark = cache._mark
+    failing = [True]
+
+    def mark(root: Path) -> None:
+        if failing[0]:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        real_mark(root)
+
+    monkeypatch.setattr(cache, "_mark", mark)
+    with pytest.warns(CacheWarning, match=r"Permission denied \[EACCES\]"):
+        assert cache.store_or_warn(tmp_path, "model", "k1", _write({"a.json": b"{}"})) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same folder and error: not warned again
+        assert cache.store_or_warn(tmp_path, "model", "k2", _write({"a.json": b"{}"})) is None
+    failing[0] = False
+    assert cache.store_or_warn(tmp_path, "model", "k3", _write({"a.json": b"{}"})) is not None
+    failing[0] = True
+    with pytest.warns(CacheWarning, match="could not be written"):
+        cache.store_or_warn(tmp_path, "model", "k4", _write({"a.json": b"{}"}))
+    assert cache.store_or_warn(None, "model", "k5", _write({"a.json": b"{}"})) is None
+    assert load_entry(None, "model", "k3") is None
+
+
+# --------------------------------------------------------------------------------------------
+# The corpus hash covers the files the loader reads, read in chunks
+
+
+@pytest.fixture
+def corpus_copy(tmp_path, example_corpus_path):
+    folder = tmp_path / "corpus"
+    shutil.copytree(example_corpus_path, folder)
+    for path in folder.iterdir():
+        path.chmod(0o644)
+    return folder
+
+
+def test_corpus_files_are_what_the_loader_reads(corpus_copy):
+    read = sorted(Path(source).name for source in load_documents(corpus_copy)["source"])
+    assert [p.name for p in corpus_files(corpus_copy)] == [*read, "metadata.csv"]
+    (corpus_copy / "metadata.csv").unlink()
+    assert [p.name for p in corpus_files(corpus_copy)] == read
+    table = corpus_copy.parent / "speeches.csv"
+    table.write_text("doc_id,text\na,one text\n", encoding="utf-8")
+    assert corpus_files(table) == [table]
+
+
+def test_corpus_hash_ignores_files_the_loader_does_not_read(corpus_copy):
+    before = corpus_hash(corpus_copy)
+    (corpus_copy / "scan.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4096)
+    (corpus_copy / "README.md").write_text("rewritten", encoding="utf-8")
+    (corpus_copy / ".notes.txt").write_text("hidden", encoding="utf-8")
+    (corpus_copy / "drafts").mkdir()
+    (corpus_copy / "drafts" / "old.txt").write_text("an old draft", encoding="utf-8")
+    assert corpus_hash(corpus_copy) == before
+    text = next(p for p in corpus_copy.glob("*.txt") if p.name != ".notes.txt")
+    text.write_text(text.read_text(encoding="utf-8") + "\nOne more line.", encoding="utf-8")
+    edited = corpus_hash(corpus_copy)
+    assert edited != before
+    metadata = corpus_copy / "metadata.csv"
+    metadata.write_text(metadata.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert corpus_hash(corpus_copy) not in {before, edited}
+
+
+def test_corpus_hash_reads_a_large_file_in_chunks(corpus_copy):
+    (corpus_copy / "long.txt").write_bytes(b"A long document.\n" * (2 << 20))  # 34 MiB
+    tracemalloc.start()
+    try:
+        corpus_hash(corpus_copy)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20, f"{peak / 2**20:.1f} MiB"
+
+
+# --------------------------------------------------------------------------------------------
+# Where caches live: beside the study; commands without a study cache only where asked
+
+
+def test_a_studys_cache_is_beside_it_unless_the_environment_names_one(tmp_path, monkeypatch, home):
+    corpus = tmp_path / "texts"
+    corpus.mkdir()
+    folder = tmp_path / "studies" / "one"
+    folder.mkdir(parents=True)
+    path = folder / "study.toml"
+    path.write_text(f'[corpus]\npath = "{corpus.as_posix()}"\n', encoding="utf-8")
+    monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert load_study(path).cache_dir == folder / DEFAULT_CACHE_DIRNAME
+    monkeypatch.setenv(CACHE_DIR_ENV, "shared-cache")  # relative to the current folder
+    assert load_study(path).cache_dir == tmp_path / "shared-cache"
+    written = _study(folder, corpus, "cache")  # a folder the file names wins
+    assert load_study(written).cache_dir == folder / "cache"
+    path.write_text(f'[corpus]\npath = "{corpus.as_posix()}"\n', encoding="utf-8")
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv(CACHE_DIR_ENV, ".")
+    with pytest.raises(ConfigError, match=f"{CACHE_DIR_ENV} = '.' is the study's folder") as caught:
+        load_study(path)
+    assert f"{CACHE_DIR_ENV} unset" in str(caught.value)
+
+
+def test_topics_without_a_study_caches_only_where_asked(
+    tmp_path, monkeypatch, example_corpus_path, capsys
+):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
+    command = ["topics", str(example_corpus_path), "--k", "3", "--quiet"]
+    assert cli.main(command) == 0
+    assert "top_terms" in capsys.readouterr().out
+    assert list(work.iterdir()) == []  # no .corpus_tm_cache where it ran
+    assert cli.main([*command, "--cache-dir", str(tmp_path / "mine")]) == 0
+    assert len(_entries(tmp_path / "mine")) == 1
+    parser = cli.build_parser()
+    for argv, expected in (
+        ([], False),
+        (["--cache-dir", "c"], "c"),
+        (["--cache-dir", "c", "--no-cache"], False),
+    ):
+        args = parser.parse_args(["sweep", "corpus", *argv])
+        assert cli._corpus_cache_dir(args) == expected, argv
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "env"))
+    assert cli._corpus_cache_dir(parser.parse_args(["topics", "x"])) == str(tmp_path / "env")
+    assert cli._corpus_cache_dir(parser.parse_args(["topics", "x", "--no-cache"])) is False

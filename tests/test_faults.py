@@ -301,13 +301,16 @@ def test_sigkill_at_random_moments_leaves_old_or_new_files(build, tmp_path):
     print("temporaries left after the final run:", [p.name for p in temporaries(output)])
 
 
-# Runs the command with os.replace slowed down for temporary files, so that a kill can be
-# timed to fall between a temporary file being written and its rename into place.
+# Runs the command with os.replace slowed down for temporary files and for files in a
+# temporary (staging) folder, so that a kill can be timed to fall between a temporary file
+# being written and its rename into place.
 SLOW_REPLACE = """
 import os, sys, time
 replace = os.replace
 def slow_replace(src, dst, *args, **kwargs):
-    if os.path.basename(os.fspath(src)).startswith("."):
+    src = os.fspath(src)
+    folder, name = os.path.split(src)
+    if name.startswith(".") or os.path.basename(folder).startswith("."):
         time.sleep(2.0)
     return replace(src, dst, *args, **kwargs)
 os.replace = slow_replace
@@ -335,7 +338,8 @@ def test_temporaries_left_by_a_kill_never_replace_outputs(build, tmp_path):
             start_new_session=True,
         )
         deadline = time.monotonic() + 300
-        while set(temporaries(folder)) == before and process.poll() is None:
+        # (the run first removes the temporaries a killed run left: wait for a new one)
+        while not set(temporaries(folder)) - before and process.poll() is None:
             assert time.monotonic() < deadline
             time.sleep(0.01)
         assert kill(process), "the run ended before the kill"

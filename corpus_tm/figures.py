@@ -271,13 +271,14 @@ def _shorten(text: str, width: int) -> str:
 
 
 def _document_titles(results: StudyResults) -> dict[str, str]:
-    """doc_id -> the document's title from the metadata's ``title`` column, or the doc_id."""
+    """doc_id -> the document's title from the metadata column ``figures.title_column``
+    (``title`` by default), or the doc_id."""
     units = results.units
+    column = results.study.figures.title_column
     titles = {str(d): str(d) for d in units["doc_id"].unique()}
-    if "title" in units.columns:
-        for doc_id, title in units.drop_duplicates("doc_id")[["doc_id", "title"]].itertuples(
-            index=False
-        ):
+    if column in units.columns:
+        firsts = units.drop_duplicates("doc_id")[["doc_id", column]]
+        for doc_id, title in firsts.itertuples(index=False):
             if isinstance(title, str) and title.strip():
                 titles[str(doc_id)] = " ".join(title.split())
     return titles

@@ -155,6 +155,9 @@ class FigureSettings:
     #: the most documents a figure of documents draws (``domain_bars``,
     #: ``document_domains``: the largest by tokens; the figure says how many it leaves out)
     max_documents: int = 30
+    #: the metadata column whose values title the documents in figures (``title_zh``), instead
+    #: of their doc_id; a document without a value keeps its doc_id
+    title_column: str = "title"
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,7 @@ _LATER_KEYS = frozenset(
         ("figures", "group_by"),
         ("figures", "max_groups"),
         ("figures", "max_documents"),
+        ("figures", "title_column"),
     }
 )
 

@@ -13,6 +13,7 @@ import re
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
@@ -161,3 +162,14 @@ def test_chinese_topics_are_named_by_their_chinese_terms(results, method):
     that LDA named only 6 of the 7 (measured 2026-12-03); the study's k is now 20."""
     mapping = results.domain_shares[method].mapping
     assert set(expected_domains().values()) <= set(mapping["domain"]), mapping.to_string()
+
+
+def test_figures_title_the_laws_by_their_chinese_titles(results):
+    """``figures.title_column = "title_zh"``: the laws' titles come from the metadata."""
+    from corpus_tm.figures import _document_titles, figure_data
+
+    metadata = pd.read_csv(LAWS / "texts" / "metadata.csv")
+    titles = _document_titles(results)
+    assert titles == dict(zip(metadata["doc_id"], metadata["title_zh"], strict=True))
+    data, _ = figure_data(results, "document_domains")
+    assert set(data["label"]) == set(metadata["title_zh"])

@@ -958,14 +958,24 @@ def figure_data(results: StudyResults, name: str) -> tuple[pd.DataFrame, Callabl
     """The data of one registered figure, rounded, and a function that draws exactly it.
 
     This is the one place where the data are rounded (:func:`round_table`) before they are
-    written as CSV and drawn, so that both are the same on every BLAS kernel.
+    written as CSV and drawn, so that both are the same on every BLAS kernel. The drawn
+    figure's Chinese, Japanese and Korean texts, titles set after the plotting functions
+    included, get the CJK font fallback (:func:`corpus_tm.plotting.use_cjk_fallback`).
     """
+    from corpus_tm.plotting import use_cjk_fallback
+
     if name not in FIGURES:
         raise ConfigError(f"no figure {name!r}; known: {', '.join(FIGURES)}.")
     with mpl.rc_context(STYLE):
         table, draw = FIGURES[name](results)
     data = round_table(table)
-    return data, lambda: draw(data)
+
+    def draw_with_fallback() -> Figure:
+        figure = draw(data)
+        use_cjk_fallback(figure)
+        return figure
+
+    return data, draw_with_fallback
 
 
 def _figure_request(study: Any, names: list[str] | None = None) -> tuple[list[str], list[str]]:

@@ -173,3 +173,19 @@ def test_figures_title_the_laws_by_their_chinese_titles(results):
     assert titles == dict(zip(metadata["doc_id"], metadata["title_zh"], strict=True))
     data, _ = figure_data(results, "document_domains")
     assert set(data["label"]) == set(metadata["title_zh"])
+
+
+def test_every_chinese_figure_renders_its_chinese_text(results):
+    """Titles set after the plotting functions (the laws' Chinese titles) get the CJK font
+    too: no "Glyph ... missing from font" in any figure of the study."""
+    import matplotlib as mpl
+
+    from corpus_tm.figures import STYLE, default_figures, figure_bytes, figure_data
+
+    for name in default_figures(results.study):
+        _, draw = figure_data(results, name)
+        with warnings.catch_warnings(record=True) as caught, mpl.rc_context(STYLE):
+            warnings.simplefilter("always")
+            figure_bytes(draw(), "png", dpi=50)
+        missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+        assert not missing, (name, missing[:3])

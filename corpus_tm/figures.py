@@ -679,7 +679,7 @@ def write_figures(
     dict
         The manifest that was written.
     """
-    from tqdm.auto import tqdm
+    from corpus_tm.reporting import progress_bar
 
     study = results.study
     folder = Path(output) if output is not None else study.output_dir
@@ -706,7 +706,7 @@ def write_figures(
         ) from None
     files: dict[str, str] = {}
     code = _code_hash()
-    for name in tqdm(names, desc="figures", disable=progress is False, leave=False):
+    for name in progress_bar(names, desc="figures", show=progress is not False, leave=False):
         data, draw = figure_data(results, name)
         csv = table_bytes(data)
         key = fingerprint(
@@ -784,6 +784,7 @@ def make_figures(
     from filelock import FileLock, Timeout
 
     from corpus_tm.pipeline import run_study
+    from corpus_tm.reporting import warnings_once
     from corpus_tm.study import Study, load_study
 
     study = study if isinstance(study, Study) else load_study(study)
@@ -807,8 +808,9 @@ def make_figures(
             # left by a run that was killed (we hold the lock); only our own names
             if is_temporary_name(stale.name) and stale.is_file() and not stale.is_symlink():
                 stale.unlink(missing_ok=True)
-        results = run_study(study, progress=progress)
-        return write_figures(results, output=folder, progress=progress)
+        with warnings_once():  # each distinct warning once in the whole run
+            results = run_study(study, progress=progress)
+            return write_figures(results, output=folder, progress=progress)
     finally:
         lock.release()
 

@@ -103,10 +103,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from tqdm.auto import tqdm
 
 from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.language import Language, available_languages, get_language
+from corpus_tm.reporting import progress_bar
 
 if TYPE_CHECKING:
     from corpus_tm.corpus import Corpus
@@ -605,7 +605,7 @@ class _Matcher:
         show = len(texts) >= _PROGRESS_UNITS if progress is None else progress
         indptr = [0]
         indices: list[int] = []
-        for text in tqdm(texts, desc="matching seed terms", unit="unit", disable=not show):
+        for text in progress_bar(texts, desc="matching seed terms", unit="unit", show=show):
             indices.extend(term for _, _, term in self.find(self.pieces(text)))
             indptr.append(len(indices))
         data = np.ones(len(indices), dtype=np.int64)

@@ -322,7 +322,20 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     Returns
     -------
     StudyResults
+
+    Warns
+    -----
+    CorpusTmWarning
+        Each distinct warning once, however many documents, fits or methods raise it
+        (:func:`corpus_tm.reporting.warnings_once`).
     """
+    from corpus_tm.reporting import warnings_once
+
+    with warnings_once():
+        return _run_study(study, progress=progress)
+
+
+def _run_study(study: Study, *, progress: bool | None) -> StudyResults:
     import time
 
     from corpus_tm import aggregation as aggregation_module

@@ -62,7 +62,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from corpus_tm.cache import (
     CacheWarning,
@@ -78,6 +77,7 @@ from corpus_tm.corpus import Corpus, TermCounts, TokenLists
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.language import Language, available_languages, get_language
 from corpus_tm.parallel import forking_quietly, pool_context, processes_for
+from corpus_tm.reporting import progress_bar
 
 __all__ = [
     "CORPUS_FORMAT_VERSION",
@@ -598,14 +598,16 @@ def _tokenise(
                     pool.submit(_tokenise_in_worker, list(texts[a:b])): i
                     for i, (a, b) in enumerate(spans)
                 }
-            with tqdm(total=len(texts), unit="unit", desc="tokenise", disable=not progress) as bar:
+            with progress_bar(
+                total=len(texts), unit="unit", desc="tokenise", show=progress
+            ) as bar:
                 for future in as_completed(futures):
                     i = futures[future]
                     results[i] = future.result()
                     bar.update(spans[i][1] - spans[i][0])
     else:
         tokeniser = _Tokeniser(settings)
-        with tqdm(total=len(texts), unit="unit", desc="tokenise", disable=not progress) as bar:
+        with progress_bar(total=len(texts), unit="unit", desc="tokenise", show=progress) as bar:
             for i, (a, b) in enumerate(spans):
                 start = len(tokeniser.names)
                 ids = tokeniser.tokenise(texts[a:b])

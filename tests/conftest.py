@@ -48,6 +48,9 @@ LONGEST_FIRST = (
     "tests/test_validation.py::test_un_facts_hold_for_every_method",
     "tests/test_figures.py",  # the session's reference build, cold builds on two BLAS kernels
     "tests/test_study.py",  # short
+    # one cold build of the Chinese study (conftest chinese_build): about as long as the
+    # reference build
+    "tests/test_chinese_study.py",
     "tests/test_spark.py",  # one local[2] Spark session: about four minutes on a busy machine
     "tests/test_faults.py",
     "tests/test_validation.py",

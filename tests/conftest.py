@@ -369,3 +369,12 @@ def chinese_build(tmp_path_factory) -> ChineseBuild:
     return ChineseBuild(
         study=study.path, output=root / "figures", cache=root / "cache", manifest=manifest
     )
+
+
+@pytest.fixture
+def no_progress_delay(monkeypatch):
+    """Progress bars appear at once instead of after ``PROGRESS_DELAY`` seconds: for tests of
+    what a bar shows, on work that ends within the delay (corpus_tm.reporting)."""
+    from corpus_tm import reporting
+
+    monkeypatch.setattr(reporting, "PROGRESS_DELAY", 0.0)

@@ -8,7 +8,11 @@ stability scores and recommended k.
 
 Every slow step is cached on disk (see :mod:`corpus_tm.cache`) under the study's
 ``run.cache_dir``, keyed by the corpus fingerprint and the step's settings: a second run with
-nothing changed reads the corpus, the models and the sweep back instead of recomputing them.
+nothing changed reads the corpus, the models and the sweep back instead of recomputing them,
+and also the validated lexicon, the sweep's stability and the section shares (with the
+warnings their computation gave, which it gives again). Such a run imports no model library
+(the corpus makes its gensim ``Dictionary`` only when a model needs it). Each distinct warning
+of a run is shown once (:func:`corpus_tm.reporting.warnings_once`).
 """
 
 from __future__ import annotations

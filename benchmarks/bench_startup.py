@@ -10,7 +10,9 @@ Each measurement runs in a fresh Python process (so imports are cold every time)
 
 The best of ``--repeats`` runs is reported (start-up times are noisy on a shared machine; the
 load average is recorded next to them). Run from the repository root:
-``python benchmarks/bench_startup.py [--repeats 5]``. Writes a markdown table to stdout and
+``python benchmarks/bench_startup.py [--repeats 5] [--no-figures]`` (the code of this checkout,
+first on ``PYTHONPATH``; ``--no-figures``: imports and ``--help`` only, ``bench_warm.py`` times
+the figures runs in more detail). Writes a markdown table to stdout and
 ``benchmarks/results/bench_startup.json``.
 """
 
@@ -29,7 +31,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-BIN = Path(sys.executable).parent
 
 
 def _seconds(command: list[str], env: dict[str, str] | None = None) -> float:
@@ -58,27 +59,33 @@ def _study_copy(folder: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--no-figures", action="store_true", help="time imports and --help only (see bench_warm)"
+    )
     args = parser.parse_args()
     python = sys.executable
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    # This checkout's code, whatever the environment has installed (python -m corpus_tm runs
+    # what the corpus-tm script runs).
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)}
     rows: dict[str, float] = {}
     rows["import numpy, pandas"] = _best([python, "-c", "import numpy, pandas"], args.repeats)
-    rows["import corpus_tm"] = _best([python, "-c", "import corpus_tm"], args.repeats)
+    rows["import corpus_tm"] = _best([python, "-c", "import corpus_tm"], args.repeats, env)
     rows["import corpus_tm over numpy+pandas"] = max(
         0.0, rows["import corpus_tm"] - rows["import numpy, pandas"]
     )
-    rows["corpus-tm --help"] = _best([str(BIN / "corpus-tm"), "--help"], args.repeats)
+    rows["corpus-tm --help"] = _best([python, "-m", "corpus_tm", "--help"], args.repeats, env)
     cold, warm = [], []
-    for _ in range(max(1, args.repeats // 2)):
+    for _ in range(0 if args.no_figures else max(1, args.repeats // 2)):
         with tempfile.TemporaryDirectory(prefix="corpus_tm_bench_startup.") as scratch:
             study = _study_copy(Path(scratch))
-            command = [str(BIN / "corpus-tm"), "figures", str(study), "--quiet"]
+            command = [python, "-m", "corpus_tm", "figures", str(study), "--quiet"]
             cold.append(_seconds(command, env))
             warm.append(min(_seconds(command, env) for _ in range(args.repeats)))
             shutil.rmtree(Path(scratch) / "cache")
-    rows["figures, cold cache"] = min(cold)
-    rows["figures, warm cache"] = min(warm)
-    rows["warm / cold"] = rows["figures, warm cache"] / rows["figures, cold cache"]
+    if cold:
+        rows["figures, cold cache"] = min(cold)
+        rows["figures, warm cache"] = min(warm)
+        rows["warm / cold"] = rows["figures, warm cache"] / rows["figures, cold cache"]
     result = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
@@ -92,7 +99,8 @@ def main() -> None:
         print(f"| {name} | {shown} |")
     print(f"\nload average {result['load_average']}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_startup.json").write_text(json.dumps(result, indent=2) + "\n", "utf-8")
+    name = "bench_startup_imports.json" if args.no_figures else "bench_startup.json"
+    (RESULTS / name).write_text(json.dumps(result, indent=2) + "\n", "utf-8")
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "preprocess_texts",
         "save_corpus",
     ),
-    "corpus": ("Corpus",),
+    "corpus": ("Corpus", "TermCounts"),
     "models": ("TopicModel", "fit_lda", "fit_model", "fit_nmf", "load_model", "save_model"),
     "backends": ("Backend", "available_backends", "get_backend", "register_backend"),
     "evaluation": (
@@ -139,6 +139,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "pipeline": ("StudyResults", "run_study"),
     "figures": ("FIGURES", "draw_figure", "make_figures"),
     "cache": ("clear_cache",),
+    "reporting": ("progress_bar", "warnings_once"),
     "spark": (
         "fit_spark_lda",
         "read_documents_spark",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from corpus_tm.backends import available_backends
 from corpus_tm.errors import CorpusTmError
 from corpus_tm.language import available_languages
+from corpus_tm.reporting import warnings_once
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -365,7 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = show_warning
-            status = args.handler(args)
+            with warnings_once():  # each distinct warning once
+                status = args.handler(args)
     except CorpusTmError as exc:
         print(f"{prefix}: error: {exc}", file=sys.stderr)
         return 2

@@ -7,6 +7,9 @@ Out: :class:`Corpus`, the unit table aligned row by row with token lists, a gens
 A built corpus stores its tokens once, as term ids (:class:`TokenLists`: one int32 array and
 unit offsets, 4 bytes a token); the token lists of strings, the bag of words and the CSR
 matrix are derived from them when asked for, so the corpus is never held three times over.
+A built or loaded corpus makes its gensim ``Dictionary`` from :class:`TermCounts` when it is
+first asked for (a model fit): a run that reads everything from the cache never imports gensim
+(about a second).
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from gensim.corpora import Dictionary
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+    from gensim.corpora import Dictionary
 
 
 class BagOfWords(Sequence[list[tuple[int, int]]]):
@@ -121,6 +126,8 @@ def tokens_to_dtm(tokens: Sequence[Sequence[str]], dictionary: Dictionary) -> sp
 
     Tokens not in the dictionary are ignored. Column indices are sorted within each row.
     """
+    import scipy.sparse as sp
+
     token2id = dictionary.token2id
     indptr = np.zeros(len(tokens) + 1, dtype=np.int64)
     ids: list[int] = []
@@ -154,6 +161,8 @@ def tokens_to_ids(
 
 def _ids_to_dtm(ids: np.ndarray, offsets: np.ndarray, n_terms: int) -> sp.csr_matrix:
     """The CSR count matrix of flat term ids (ids < 0 are ignored), as :func:`tokens_to_dtm`."""
+    import scipy.sparse as sp
+
     known = ids >= 0
     if not known.all():
         kept = np.concatenate(([0], np.cumsum(known)))
@@ -165,6 +174,78 @@ def _ids_to_dtm(ids: np.ndarray, offsets: np.ndarray, n_terms: int) -> sp.csr_ma
     )
     dtm.sum_duplicates()  # merges repeated terms into counts and sorts indices
     return dtm
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    """What a gensim ``Dictionary`` of a corpus holds, without gensim.
+
+    Attributes
+    ----------
+    vocabulary : list of str
+        Terms in id order.
+    dfs, cfs : list of int
+        Document and collection frequency of each term, in id order.
+    num_docs, num_pos, num_nnz : int
+        Units, tokens and distinct (unit, term) pairs, as gensim counts them.
+    """
+
+    vocabulary: list[str]
+    dfs: list[int]
+    cfs: list[int]
+    num_docs: int
+    num_pos: int
+    num_nnz: int
+
+    @classmethod
+    def of(cls, dictionary: Dictionary) -> TermCounts:
+        """The counts of a gensim ``Dictionary`` (terms in id order)."""
+        n_terms = len(dictionary)
+        return cls(
+            vocabulary=[dictionary[i] for i in range(n_terms)],
+            dfs=[int(dictionary.dfs.get(i, 0)) for i in range(n_terms)],
+            cfs=[int(dictionary.cfs.get(i, 0)) for i in range(n_terms)],
+            num_docs=int(dictionary.num_docs),
+            num_pos=int(dictionary.num_pos),
+            num_nnz=int(dictionary.num_nnz),
+        )
+
+    def to_dictionary(self) -> Dictionary:
+        """The gensim ``Dictionary`` with these terms (ids in order) and counts."""
+        from gensim.corpora import Dictionary
+
+        dictionary = Dictionary()
+        dictionary.token2id = {term: i for i, term in enumerate(self.vocabulary)}
+        dictionary.id2token = dict(enumerate(self.vocabulary))
+        dictionary.dfs = {i: int(n) for i, n in enumerate(self.dfs)}
+        dictionary.cfs = {i: int(n) for i, n in enumerate(self.cfs)}
+        dictionary.num_docs = int(self.num_docs)
+        dictionary.num_pos = int(self.num_pos)
+        dictionary.num_nnz = int(self.num_nnz)
+        return dictionary
+
+
+class _OnFirstUse:
+    """The ``dictionary`` field of :class:`Corpus`: a ``Dictionary``, or counts made into one.
+
+    Given :class:`TermCounts`, the field makes the gensim ``Dictionary`` the first time it is
+    read and keeps it (a dataclass field that is a descriptor: the dataclass's ``__init__``
+    sets it through :meth:`__set__`).
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return None  # the field's default: the corpus checks that one was given
+        value = instance.__dict__[self.slot]
+        if isinstance(value, TermCounts):
+            value = instance.__dict__[self.slot] = value.to_dictionary()
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.slot] = value
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,7 +264,8 @@ class Corpus:
         corpus holds them as :class:`TokenLists` (term ids; lists made when asked for); any
         sequence of lists of str works.
     dictionary : gensim.corpora.Dictionary
-        The vocabulary; term ids are the column indices of :attr:`dtm`.
+        The vocabulary; term ids are the column indices of :attr:`dtm`. May be given as
+        :class:`TermCounts`: the ``Dictionary`` is then made when first read.
     settings : dict
         The preprocessing settings the corpus was built with (JSON-serialisable).
     fingerprint : str
@@ -192,11 +274,13 @@ class Corpus:
 
     units: pd.DataFrame
     tokens: Sequence[list[str]]
-    dictionary: Dictionary
+    dictionary: Dictionary = _OnFirstUse()  # type: ignore[assignment]
     settings: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
 
     def __post_init__(self) -> None:
+        if self.__dict__.get("_dictionary") is None:
+            raise TypeError("Corpus needs a dictionary (a gensim Dictionary or TermCounts).")
         if len(self.units) != len(self.tokens):
             raise ValueError(
                 f"units has {len(self.units)} rows but tokens has {len(self.tokens)} lists; "
@@ -208,8 +292,24 @@ class Corpus:
 
     def __repr__(self) -> str:
         return (
-            f"Corpus(n_units={len(self)}, n_terms={len(self.dictionary)}, "
+            f"Corpus(n_units={len(self)}, n_terms={self.n_terms}, "
             f"n_tokens={self.n_tokens}, fingerprint={self.fingerprint[:12]!r})"
+        )
+
+    @property
+    def term_counts(self) -> TermCounts:
+        """The vocabulary and its counts (:class:`TermCounts`), without making a ``Dictionary``."""
+        value = self.__dict__["_dictionary"]
+        return value if isinstance(value, TermCounts) else TermCounts.of(value)
+
+    def with_units(self, units: pd.DataFrame) -> Corpus:
+        """The same corpus with another unit table of the same length (its dictionary unmade)."""
+        return Corpus(
+            units=units,
+            tokens=self.tokens,
+            dictionary=self.__dict__["_dictionary"],
+            settings=self.settings,
+            fingerprint=self.fingerprint,
         )
 
     @cached_property
@@ -231,7 +331,7 @@ class Corpus:
     def dtm(self) -> sp.csr_matrix:
         """Document-term count matrix (units x terms), CSR, float64."""
         ids, offsets = self.token_ids
-        return _ids_to_dtm(ids, offsets, len(self.dictionary))
+        return _ids_to_dtm(ids, offsets, self.n_terms)
 
     @property
     def bow(self) -> BagOfWords:
@@ -241,7 +341,16 @@ class Corpus:
     @property
     def vocabulary(self) -> list[str]:
         """Terms in id order (the columns of :attr:`dtm`)."""
-        return [self.dictionary[i] for i in range(len(self.dictionary))]
+        value = self.__dict__["_dictionary"]
+        if isinstance(value, TermCounts):
+            return list(value.vocabulary)
+        return [value[i] for i in range(len(value))]
+
+    @property
+    def n_terms(self) -> int:
+        """Number of terms in the vocabulary."""
+        value = self.__dict__["_dictionary"]
+        return len(value.vocabulary) if isinstance(value, TermCounts) else len(value)
 
     @property
     def unit_ids(self) -> list[str]:

@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from tqdm.auto import tqdm
 
 from corpus_tm.backends import available_backends, get_backend
 from corpus_tm.corpus import Corpus
@@ -45,6 +44,7 @@ from corpus_tm.models import (
     load_model,
     save_model,
 )
+from corpus_tm.reporting import progress_bar
 
 __all__ = [
     "COHERENCE_MEASURES",
@@ -1465,7 +1465,7 @@ def sweep(
     args = ((), int(top_n), dict(model_params))
     rows: dict[tuple[int, int], dict[str, Any]] = {}
     models: dict[tuple[int, int], TopicModel] = {}
-    with tqdm(total=len(tasks), desc=f"sweep {method}", unit="fit", disable=not show) as bar:
+    with progress_bar(total=len(tasks), desc=f"sweep {method}", unit="fit", show=show) as bar:
         if n_workers == 1:
             results: Iterable[Any] = (_fit_and_score(slim, method, k, s, *args) for k, s in tasks)
         else:

@@ -38,12 +38,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from corpus_tm.checks import check_int, check_positive, check_random_state
 from corpus_tm.domains import OTHER, DomainShares, map_topics, topic_attribution
 from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.lexicon import Lexicon, corpus_languages, default_lexicon
+from corpus_tm.reporting import progress_bar
 
 if TYPE_CHECKING:
     from corpus_tm.corpus import Corpus
@@ -369,7 +369,7 @@ def fit_keyatm_model(
     sweep = _sampler()
     show = progress if progress is not None else words.size * iterations >= _PROGRESS_MIN_WORK
     n_collected = 0
-    for iteration in tqdm(range(iterations), desc="keyATM", unit="sweep", disable=not show):
+    for iteration in progress_bar(range(iterations), desc="keyATM", unit="sweep", show=show):
         sweep(
             words,
             units,

@@ -103,10 +103,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from tqdm.auto import tqdm
 
 from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.language import Language, available_languages, get_language
+from corpus_tm.reporting import progress_bar
 
 if TYPE_CHECKING:
     from corpus_tm.corpus import Corpus
@@ -392,6 +392,8 @@ class Lexicon:
                 language=self.language,
                 source=self.source,
             )
+            if "_tokens" in self.__dict__:  # the same terms: their token forms are known
+                view.__dict__["_tokens"] = self._tokens
         else:
             found = dict(self.translations).get(code)
             if found is None or not any(d.terms for d in found):
@@ -441,16 +443,19 @@ class Lexicon:
 
         ``token`` is the term in corpus token form (:func:`normalize_term`).
         """
+        return self._frame.copy()
+
+    @cached_property
+    def _tokens(self) -> list[str]:
+        """The corpus token form of every seed term (:attr:`terms` order), made once."""
+        return [normalize_term(t, self.language) for d in self.domains for t in d.terms]
+
+    @cached_property
+    def _frame(self) -> pd.DataFrame:
+        pairs = [(d, t) for d in self.domains for t in d.terms]
         rows = [
-            {
-                "domain": d.id,
-                "label": d.label,
-                "year": d.year,
-                "term": t,
-                "token": normalize_term(t, self.language),
-            }
-            for d in self.domains
-            for t in d.terms
+            {"domain": d.id, "label": d.label, "year": d.year, "term": t, "token": token}
+            for (d, t), token in zip(pairs, self._tokens, strict=True)
         ]
         frame = pd.DataFrame(rows, columns=["domain", "label", "year", "term", "token"])
         return frame.astype({"year": "Int64"})
@@ -600,7 +605,7 @@ class _Matcher:
         show = len(texts) >= _PROGRESS_UNITS if progress is None else progress
         indptr = [0]
         indices: list[int] = []
-        for text in tqdm(texts, desc="matching seed terms", unit="unit", disable=not show):
+        for text in progress_bar(texts, desc="matching seed terms", unit="unit", show=show):
             indices.extend(term for _, _, term in self.find(self.pieces(text)))
             indptr.append(len(indices))
         data = np.ones(len(indices), dtype=np.int64)
@@ -618,6 +623,79 @@ class _Matcher:
             (np.ones(n_terms), (np.arange(n_terms), self.domain_of_term)),
             shape=(n_terms, n_domains),
         )
+
+
+# --------------------------------------------------------------------------------------------
+# A validated lexicon as JSON (the pipeline's cache: no validation, no lemmatiser on reading)
+
+
+def lexicon_code_files() -> list[Path]:
+    """The modules whose code shapes a built lexicon (part of its cache key)."""
+    here = Path(__file__).parent
+    return [here / name for name in ("lexicon.py", "language.py", "chinese.py")]
+
+
+def _domain_state(domain: Domain) -> dict[str, Any]:
+    return {
+        "id": domain.id,
+        "label": domain.label,
+        "year": domain.year,
+        "terms": list(domain.terms),
+        "description": domain.description,
+        "exclude": list(domain.exclude),
+    }
+
+
+def _domain_from_state(state: Mapping[str, Any]) -> Domain:
+    return Domain(
+        id=state["id"],
+        label=state["label"],
+        year=state["year"],
+        terms=tuple(state["terms"]),
+        description=state["description"],
+        exclude=tuple(state["exclude"]),
+    )
+
+
+def lexicon_state(lexicon: Lexicon) -> dict[str, Any]:
+    """A validated lexicon as JSON-serialisable data, with its terms' token forms.
+
+    :func:`lexicon_from_state` makes the same lexicon back without validating it again and
+    without the lemmatiser (the token forms of :meth:`Lexicon.to_frame` are stored).
+    """
+    return {
+        "domains": [_domain_state(d) for d in lexicon.domains],
+        "name": lexicon.name,
+        "version": lexicon.version,
+        "description": lexicon.description,
+        "language": lexicon.language,
+        "source": lexicon.source,
+        "translations": [
+            [code, [_domain_state(d) for d in domains]] for code, domains in lexicon.translations
+        ],
+        "tokens": lexicon._tokens,
+    }
+
+
+def lexicon_from_state(state: Mapping[str, Any]) -> Lexicon:
+    """The lexicon of :func:`lexicon_state` (trusted: it was validated when it was stored)."""
+    lexicon = Lexicon(
+        domains=tuple(_domain_from_state(d) for d in state["domains"]),
+        name=state["name"],
+        version=state["version"],
+        description=state["description"],
+        language=state["language"],
+        source=state["source"],
+        translations=tuple(
+            (code, tuple(_domain_from_state(d) for d in domains))
+            for code, domains in state["translations"]
+        ),
+    )
+    tokens = [str(t) for t in state["tokens"]]
+    if len(tokens) != len(lexicon.terms):
+        raise ValueError("the stored lexicon has a token for each term")
+    lexicon.__dict__["_tokens"] = tokens  # the cached_property, as computed when stored
+    return lexicon
 
 
 # --------------------------------------------------------------------------------------------

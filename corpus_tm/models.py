@@ -30,13 +30,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from tqdm.auto import tqdm
 
 from corpus_tm.cache import atomic_write_bytes
 from corpus_tm.checks import check_n_jobs
 from corpus_tm.corpus import Corpus
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.parallel import processes_for, worker_pool
+from corpus_tm.reporting import progress_bar
 
 __all__ = [
     "TopicModel",
@@ -538,7 +538,7 @@ def fit_lda(
     work = estep_seconds(len(corpus), corpus.dtm.nnz, k, passes + 1)
     with (
         lda_pool(n_jobs, len(corpus), work=work) as pool,
-        tqdm(total=passes, desc=f"LDA k={k}", unit="pass", disable=not show) as bar,
+        progress_bar(total=passes, desc=f"LDA k={k}", unit="pass", show=show) as bar,
     ):
         # Made without a corpus, then trained with update(): what LdaModel(corpus=...) does
         # (tested to give the same lambda), with the pool in place before the first E-step.
@@ -650,7 +650,7 @@ def _fit_lda_tomotopy(
         for col in present:
             model.set_word_prior(vocab[col], per_term[:, col].tolist())
     show = _show_progress(progress, len(corpus))
-    with tqdm(total=iterations, desc=f"LDA k={k}", unit="sweep", disable=not show) as bar:
+    with progress_bar(total=iterations, desc=f"LDA k={k}", unit="sweep", show=show) as bar:
         model.train(
             iterations,
             workers=1,

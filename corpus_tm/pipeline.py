@@ -8,7 +8,11 @@ stability scores and recommended k.
 
 Every slow step is cached on disk (see :mod:`corpus_tm.cache`) under the study's
 ``run.cache_dir``, keyed by the corpus fingerprint and the step's settings: a second run with
-nothing changed reads the corpus, the models and the sweep back instead of recomputing them.
+nothing changed reads the corpus, the models and the sweep back instead of recomputing them,
+and also the validated lexicon, the sweep's stability and the section shares (with the
+warnings their computation gave, which it gives again). Such a run imports no model library
+(the corpus makes its gensim ``Dictionary`` only when a model needs it). Each distinct warning
+of a run is shown once (:func:`corpus_tm.reporting.warnings_once`).
 Nothing is cached when ``run.cache_dir`` is ``None`` (``--no-cache``); a cache that cannot be
 written gives a warning and the run goes on (:func:`corpus_tm.cache.store_or_warn`).
 """
@@ -127,9 +131,134 @@ def _cached_table(cache_dir: Path | None, kind: str, key: str, compute: Callable
     return table
 
 
+def _cached_frames(
+    cache_dir: Path | None,
+    kind: str,
+    key: str,
+    compute: Callable[[], dict[str, pd.DataFrame]],
+    *,
+    replay: tuple[type[Warning], ...] = (),
+) -> dict[str, pd.DataFrame]:
+    """Named tables computed once and read back from Parquet, warnings included.
+
+    Warnings of a ``replay`` category raised while computing are stored with the tables and
+    raised again when they are read back, so a cached run warns as a fresh one does; a
+    computation that raises any other warning is not cached.
+    """
+    import json
+
+    entry = load_entry(cache_dir, kind, key)
+    if entry is not None:
+        try:
+            meta = json.loads((entry / "tables.json").read_text(encoding="utf-8"))
+            tables = {name: pd.read_parquet(entry / f"{name}.parquet") for name in meta["tables"]}
+            categories = {category.__name__: category for category in replay}
+            warned = [(categories[name], message) for name, message in meta["warnings"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # computed again below, and stored over it
+        else:
+            for category, message in warned:
+                warnings.warn(message, category, stacklevel=3)
+            return tables
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tables = compute()
+    for warning in caught:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    if all(issubclass(w.category, replay) for w in caught):
+        meta = {
+            "tables": list(tables),
+            "warnings": [[w.category.__name__, str(w.message)] for w in caught],
+        }
+
+        def write(folder: Path) -> None:
+            for name, table in tables.items():
+                table.to_parquet(folder / f"{name}.parquet")
+            (folder / "tables.json").write_text(json.dumps(meta), encoding="utf-8")
+
+        store_or_warn(cache_dir, kind, key, write)  # only a speed-up: computed again next time
+    return tables
+
+
+def _study_lexicon(study: Study) -> Any:
+    """The study's lexicon, read back from the cache when its file and code are unchanged.
+
+    Building the default lexicon validates every term with the lemmatiser and the Chinese
+    segmenter (about 0.8 s); the cache keeps the validated lexicon and its terms' token forms
+    as JSON, keyed by the file's bytes, the modules that build it and the versions of the
+    lemmatiser and segmenter. A lexicon whose building warned is not cached (so it warns
+    again on every run).
+    """
+    import json
+    from importlib.metadata import PackageNotFoundError, version
+
+    from corpus_tm.lexicon import (
+        default_lexicon,
+        default_lexicon_path,
+        lexicon_code_files,
+        lexicon_from_state,
+        lexicon_state,
+        load_lexicon,
+    )
+
+    given = study.domains.lexicon
+    path = default_lexicon_path() if given == "default" else Path(given)
+
+    def build() -> Any:
+        return default_lexicon() if given == "default" else load_lexicon(given)
+
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return build()  # load_lexicon says what is wrong
+    versions = []
+    for package in ("simplemma", "rjieba"):
+        try:
+            versions.append(version(package))
+        except PackageNotFoundError:
+            versions.append("")
+    key = fingerprint(
+        "lexicon",
+        given,
+        raw,
+        *[file.read_bytes() for file in lexicon_code_files()],
+        versions,
+        package_version(),
+    )
+    entry = load_entry(study.cache_dir, "lexicon", key)
+    if entry is not None:
+        try:
+            state = json.loads((entry / "lexicon.json").read_text(encoding="utf-8"))
+            return lexicon_from_state(state)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # built again below, and stored over it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lexicon = build()
+    for warning in caught:
+        warnings.warn_explicit(
+            warning.message, warning.category, warning.filename, warning.lineno
+        )
+    if not caught:
+        text = json.dumps(lexicon_state(lexicon), ensure_ascii=False)
+        store_or_warn(  # only a speed-up: the next run builds it again
+            study.cache_dir,
+            "lexicon",
+            key,
+            lambda folder: (folder / "lexicon.json").write_text(text, encoding="utf-8"),
+        )
+    return lexicon
+
+
 def _sweep_and_k(study: Study, corpus: Corpus, lexicon: Any, progress: bool | None) -> Any:
     """The study's sweep over k (cached), its stability and the recommended k."""
-    from corpus_tm.evaluation import recommend_k, stability, sweep, sweep_resolution
+    from corpus_tm.evaluation import (
+        StabilityResult,
+        recommend_k,
+        stability,
+        sweep,
+        sweep_resolution,
+    )
 
     grid = study.sweep
     init: dict[str, Any] = {"init": grid.init} if grid.init else {}
@@ -147,7 +276,14 @@ def _sweep_and_k(study: Study, corpus: Corpus, lexicon: Any, progress: bool | No
             **init,
         ),
     )
-    stable = stability(runs)
+    stable = StabilityResult(
+        **_cached_frames(
+            study.cache_dir,
+            "stability",
+            fingerprint(sweep_key, "stability"),
+            lambda: dict(vars(stability(runs))),
+        )
+    )
     resolution = _cached_table(
         study.cache_dir,
         "sweep_resolution",
@@ -208,13 +344,27 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     Returns
     -------
     StudyResults
+
+    Warns
+    -----
+    CorpusTmWarning
+        Each distinct warning once, however many documents, fits or methods raise it
+        (:func:`corpus_tm.reporting.warnings_once`).
     """
+    from corpus_tm.reporting import warnings_once
+
+    with warnings_once():
+        return _run_study(study, progress=progress)
+
+
+def _run_study(study: Study, *, progress: bool | None) -> StudyResults:
     import time
 
+    from corpus_tm import aggregation as aggregation_module
     from corpus_tm.aggregation import SmallSampleWarning, section_shares, unresolved_domains
     from corpus_tm.backends import get_backend
     from corpus_tm.domains import dictionary_shares
-    from corpus_tm.lexicon import corpus_languages, default_lexicon, load_lexicon
+    from corpus_tm.lexicon import corpus_languages
     from corpus_tm.loading import load_documents
     from corpus_tm.preprocessing import build_corpus
     from corpus_tm.sectioning import split_sections
@@ -268,7 +418,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     lap("preprocessing")
 
     domains, models = study.domains, study.models
-    lexicon = default_lexicon() if domains.lexicon == "default" else load_lexicon(domains.lexicon)
+    lexicon = _study_lexicon(study)
     seed = models.random_state
     # The terms of the corpus's other languages (an English-only corpus keeps its old key).
     other_terms = [
@@ -346,23 +496,44 @@ def run_study(study: Study, *, progress: bool | None = None) -> StudyResults:
     lap("models")
 
     aggregation = study.aggregation
-    tables = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", SmallSampleWarning)
-        for result in shares_by_method.values():
-            for level in ("document", "part", "section"):
-                tables.append(
-                    section_shares(
-                        result,
-                        level=level,
-                        n_boot=aggregation.n_boot,
-                        ci=aggregation.ci,
-                        random_state=aggregation.random_state,
+
+    def all_section_shares() -> dict[str, pd.DataFrame]:
+        tables = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SmallSampleWarning)
+            for result in shares_by_method.values():
+                for level in ("document", "part", "section"):
+                    tables.append(
+                        section_shares(
+                            result,
+                            level=level,
+                            n_boot=aggregation.n_boot,
+                            ci=aggregation.ci,
+                            random_state=aggregation.random_state,
+                        )
                     )
-                )
-    for message in dict.fromkeys(str(w.message) for w in caught):  # once each, not per method
-        warnings.warn(message, SmallSampleWarning, stacklevel=2)
-    shares_table = pd.concat(tables, ignore_index=True)
+        for message in dict.fromkeys(str(w.message) for w in caught):  # once each
+            warnings.warn(message, SmallSampleWarning, stacklevel=2)
+        return {"section_shares": pd.concat(tables, ignore_index=True)}
+
+    # The bootstrap of every method and level (about 0.3 s on the example), keyed by what it
+    # reads: the unit shares and units of each method, the settings and the aggregation code.
+    shares_key = fingerprint(
+        "section_shares",
+        Path(aggregation_module.__file__).read_bytes(),
+        package_version(),
+        aggregation.n_boot,
+        aggregation.ci,
+        aggregation.random_state,
+        *[
+            part
+            for method, result in shares_by_method.items()
+            for part in (method, result.method, result.shares, result.units)
+        ],
+    )
+    shares_table = _cached_frames(
+        cache_dir, "section_shares", shares_key, all_section_shares, replay=(SmallSampleWarning,)
+    )["section_shares"]
     lap("aggregation")
 
     metrics = (

@@ -61,9 +61,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from gensim.corpora import Dictionary
-from gensim.models.phrases import npmi_scorer, original_scorer
-from tqdm.auto import tqdm
 
 from corpus_tm.cache import (
     discard_entry,
@@ -74,10 +71,11 @@ from corpus_tm.cache import (
     store_or_warn,
 )
 from corpus_tm.checks import check_n_jobs
-from corpus_tm.corpus import Corpus, TokenLists
+from corpus_tm.corpus import Corpus, TermCounts, TokenLists
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.language import Language, available_languages, get_language
 from corpus_tm.parallel import forking_quietly, pool_context, processes_for
+from corpus_tm.reporting import progress_bar
 
 __all__ = [
     "CORPUS_FORMAT_VERSION",
@@ -103,7 +101,7 @@ logger = logging.getLogger(__name__)
 _UNIT, _BREAK = 0, 1  # role ids: start of a unit, a break (stop word, number, punctuation)
 _HYPHEN = re.compile(r"[-\u2010\u2011]")  # join compound words in any language
 _NO_HYPHENS = str.maketrans(dict.fromkeys("-\u2010\u2011", " "))
-_SCORERS = {"npmi": npmi_scorer, "default": original_scorer}
+_SCORERS = ("npmi", "default")  # gensim's npmi_scorer and original_scorer (_scorer)
 _NO_BELOW_FRACTION = 0.0005
 _CHUNK_CHARS = 500_000
 _PARALLEL_MIN_CHARS = 1_000_000  # below this, starting processes costs more than it saves
@@ -598,14 +596,16 @@ def _tokenise(
                     pool.submit(_tokenise_in_worker, list(texts[a:b])): i
                     for i, (a, b) in enumerate(spans)
                 }
-            with tqdm(total=len(texts), unit="unit", desc="tokenise", disable=not progress) as bar:
+            with progress_bar(
+                total=len(texts), unit="unit", desc="tokenise", show=progress
+            ) as bar:
                 for future in as_completed(futures):
                     i = futures[future]
                     results[i] = future.result()
                     bar.update(spans[i][1] - spans[i][0])
     else:
         tokeniser = _Tokeniser(settings)
-        with tqdm(total=len(texts), unit="unit", desc="tokenise", disable=not progress) as bar:
+        with progress_bar(total=len(texts), unit="unit", desc="tokenise", show=progress) as bar:
             for i, (a, b) in enumerate(spans):
                 start = len(tokeniser.names)
                 ids = tokeniser.tokenise(texts[a:b])
@@ -641,6 +641,13 @@ def _tokenise(
 
 # --------------------------------------------------------------------------------------------
 # Step 3: phrases
+
+
+def _scorer(scoring: str) -> Any:
+    """gensim's phrase scorer of that name (gensim imported only when phrases are joined)."""
+    from gensim.models.phrases import npmi_scorer, original_scorer
+
+    return {"npmi": npmi_scorer, "default": original_scorer}[scoring]
 
 
 def _join_phrases(
@@ -745,7 +752,7 @@ def _join_phrases(
     unigram = np.bincount(ids[is_term], minlength=len(names))
     word_count = int(np.count_nonzero(ids > _BREAK))
     len_vocab = int(np.count_nonzero(unigram)) + int(key_count.size)
-    scorer = _SCORERS[scoring]
+    scorer = _scorer(scoring)
     phrase_of_key = np.full(key_count.size, -1, dtype=np.int32)
     for k in np.flatnonzero(key_count >= min_count).tolist():
         score = scorer(
@@ -999,6 +1006,25 @@ def preprocess_texts(
 # Steps 4-5 and the corpus
 
 
+def _term_counts(
+    vocabulary: Sequence[str],
+    dfs: Sequence[int] | np.ndarray,
+    cfs: Sequence[int] | np.ndarray,
+    *,
+    num_docs: int,
+    num_pos: int,
+    num_nnz: int,
+) -> TermCounts:
+    return TermCounts(
+        vocabulary=list(vocabulary),
+        dfs=[int(n) for n in dfs],
+        cfs=[int(n) for n in cfs],
+        num_docs=int(num_docs),
+        num_pos=int(num_pos),
+        num_nnz=int(num_nnz),
+    )
+
+
 def _make_dictionary(
     vocabulary: Sequence[str],
     dfs: Sequence[int] | np.ndarray,
@@ -1007,16 +1033,11 @@ def _make_dictionary(
     num_docs: int,
     num_pos: int,
     num_nnz: int,
-) -> Dictionary:
-    dictionary = Dictionary()
-    dictionary.token2id = {term: i for i, term in enumerate(vocabulary)}
-    dictionary.id2token = dict(enumerate(vocabulary))
-    dictionary.dfs = {i: int(n) for i, n in enumerate(dfs)}
-    dictionary.cfs = {i: int(n) for i, n in enumerate(cfs)}
-    dictionary.num_docs = int(num_docs)
-    dictionary.num_pos = int(num_pos)
-    dictionary.num_nnz = int(num_nnz)
-    return dictionary
+) -> Any:
+    """A gensim ``Dictionary`` with these terms (ids in order) and counts."""
+    return _term_counts(
+        vocabulary, dfs, cfs, num_docs=num_docs, num_pos=num_pos, num_nnz=num_nnz
+    ).to_dictionary()
 
 
 def _check_units(units: Any, text_column: str) -> tuple[list[str], list[str]]:
@@ -1134,7 +1155,7 @@ def _build(
     offsets = np.zeros(n_units + 1, dtype=np.int64)
     np.cumsum(np.bincount(unit_of, minlength=n_units), out=offsets[1:])
     tokens = TokenLists(final.astype(np.int32), offsets, vocabulary)
-    dictionary = _make_dictionary(
+    dictionary = _term_counts(
         vocabulary,
         df[kept],
         cf[kept],
@@ -1238,7 +1259,7 @@ def build_corpus(
                 discard_entry(entry, reason=f"it cannot be read: {exc}")
             else:
                 if cached.unit_ids == unit_ids and cached.fingerprint == key:
-                    return dataclasses.replace(cached, units=units.reset_index(drop=True))
+                    return cached.with_units(units.reset_index(drop=True))
                 discard_entry(entry, reason="it holds another corpus")
     corpus = _build(units, texts, settings, key, n_jobs, show, languages)
     store_or_warn(
@@ -1248,7 +1269,7 @@ def build_corpus(
         lambda folder: save_corpus(corpus, folder),
         meta={
             "n_units": len(corpus),
-            "n_terms": len(corpus.dictionary),
+            "n_terms": corpus.n_terms,
             "n_tokens": corpus.n_tokens,
             "no_below": settings.resolved_no_below(len(corpus)),
             "settings": corpus.settings,
@@ -1284,8 +1305,8 @@ def save_corpus(corpus: Corpus, folder: str | os.PathLike[str]) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     corpus.units.to_parquet(folder / "units.parquet", index=False)
-    dictionary = corpus.dictionary
-    vocabulary = corpus.vocabulary
+    counts = corpus.term_counts
+    vocabulary = counts.vocabulary
     ids, offsets = corpus.token_ids
     if ids.size and int(ids.min()) < 0:
         raise ValueError(
@@ -1298,11 +1319,11 @@ def save_corpus(corpus: Corpus, folder: str | os.PathLike[str]) -> Path:
         json.dumps(
             {
                 "id2token": vocabulary,
-                "dfs": [int(dictionary.dfs.get(i, 0)) for i in range(n_terms)],
-                "cfs": [int(dictionary.cfs.get(i, 0)) for i in range(n_terms)],
-                "num_docs": int(dictionary.num_docs),
-                "num_pos": int(dictionary.num_pos),
-                "num_nnz": int(dictionary.num_nnz),
+                "dfs": counts.dfs[:n_terms],
+                "cfs": counts.cfs[:n_terms],
+                "num_docs": counts.num_docs,
+                "num_pos": counts.num_pos,
+                "num_nnz": counts.num_nnz,
             },
             ensure_ascii=False,
         ),
@@ -1365,7 +1386,7 @@ def load_corpus(folder: str | os.PathLike[str]) -> Corpus:
         tokens = TokenLists(ids, offsets, vocabulary)
     except ValueError as exc:
         raise InputError(f"{folder}: tokens.npz is damaged ({exc}). Rebuild the corpus.") from exc
-    dictionary = _make_dictionary(
+    dictionary = _term_counts(
         vocabulary,
         stored["dfs"],
         stored["cfs"],

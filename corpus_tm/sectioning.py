@@ -96,7 +96,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from corpus_tm.errors import ConfigError, CorpusTmWarning, InputError
 from corpus_tm.furniture import (
@@ -109,6 +108,7 @@ from corpus_tm.furniture import (
 from corpus_tm.language import Language, get_language
 from corpus_tm.loading import load_documents
 from corpus_tm.reflow import glue, line_width
+from corpus_tm.reporting import progress_bar
 
 UnitSize = Literal["paragraph", "section", "sentences", "article"]
 
@@ -749,12 +749,12 @@ def split_sections(
         except ConfigError as exc:
             first = next(r for r, c in zip(records, languages, strict=True) if c == code)
             raise ConfigError(f"Document {first['doc_id']!r}, column 'language': {exc}") from None
-    for record, code in tqdm(
+    for record, code in progress_bar(
         zip(records, languages, strict=True),
         total=len(records),
         desc="sections",
         unit="doc",
-        disable=not show,
+        show=show,
     ):
         parsed = _parse_document(str(record["doc_id"]), record["text"], rules, code)
         rows = _units(parsed, unit=unit, window=window)

@@ -48,6 +48,9 @@ LONGEST_FIRST = (
     "tests/test_validation.py::test_un_facts_hold_or_are_flagged_for_every_method",
     "tests/test_figures.py",  # the session's reference build, cold builds on two BLAS kernels
     "tests/test_study.py",  # short
+    # one cold build of the Chinese study (conftest chinese_build): about as long as the
+    # reference build
+    "tests/test_chinese_study.py",
     "tests/test_spark.py",  # one local[2] Spark session: about four minutes on a busy machine
     "tests/test_faults.py",
     "tests/test_validation.py",
@@ -319,3 +322,59 @@ def reference_build(tmp_path_factory) -> ReferenceBuild:
         n_jobs=REFERENCE_N_JOBS,
         hash_seed=REFERENCE_HASH_SEED,
     )
+
+
+# --- one cold build of the Chinese study, shared by its tests --------------------------------
+
+
+@dataclass(frozen=True)
+class ChineseBuild:
+    """A cold ``make_figures`` of ``study-prc-laws.toml`` (see ``chinese_build``)."""
+
+    study: Path  # the repository's study-prc-laws.toml (not changed)
+    output: Path  # where the figures went
+    cache: Path  # the cache the build filled
+    manifest: dict
+
+
+@pytest.fixture(scope="session")
+def chinese_build(tmp_path_factory) -> ChineseBuild:
+    """The Chinese study built once from an empty cache into a temporary folder.
+
+    What ``corpus-tm figures --check study-prc-laws.toml`` builds (the study's own settings, a
+    cache of its own, the output elsewhere, so the manifest is the one the repository
+    commits); the tests compare it with ``figures/prc-laws`` and read the study's results
+    back from its cache instead of fitting everything a second time.
+    """
+    import copy
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    import corpus_tm as ctm
+    from corpus_tm.study import Study
+
+    root = tmp_path_factory.mktemp("chinese-build")
+    study = ctm.load_study(REPO / "study-prc-laws.toml")
+    settings = copy.deepcopy(study.settings)
+    settings["run"]["cache_dir"] = str(root / "cache")
+    with warnings.catch_warnings():
+        # small chapters and domains no model resolves: warned, and not what is tested here
+        warnings.simplefilter("ignore", ctm.CorpusTmWarning)
+        # the sweep's NMF runs from random starts, some of which stop at max_iter
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        manifest = ctm.make_figures(
+            Study(path=study.path, settings=settings), output=root / "figures", progress=False
+        )
+    return ChineseBuild(
+        study=study.path, output=root / "figures", cache=root / "cache", manifest=manifest
+    )
+
+
+@pytest.fixture
+def no_progress_delay(monkeypatch):
+    """Progress bars appear at once instead of after ``PROGRESS_DELAY`` seconds: for tests of
+    what a bar shows, on work that ends within the delay (corpus_tm.reporting)."""
+    from corpus_tm import reporting
+
+    monkeypatch.setattr(reporting, "PROGRESS_DELAY", 0.0)

@@ -218,7 +218,7 @@ def test_nmf_sweep_with_two_jobs_matches_one_job(lee):
     _same_sweeps(sweep(lee, n_jobs=1, **kwargs), sweep(lee, n_jobs=2, **kwargs))
 
 
-def test_sweep_progress_bar(lee, capsys):
+def test_sweep_progress_bar(lee, capsys, no_progress_delay):
     sweep(lee, method="nmf", n_topics=[2, 3], seeds=[0], measures=(), progress=True)
     assert "2/2" in capsys.readouterr().err
 

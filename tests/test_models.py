@@ -316,7 +316,7 @@ def test_other_bad_parameters(synthetic):
         fit_nmf(corpus, 2, init="nonsense")
 
 
-def test_lda_progress_bar(capsys, synthetic):
+def test_lda_progress_bar(capsys, synthetic, no_progress_delay):
     corpus = corpus_from_tokens(synthetic.corpus.tokens[:50])
     fit_lda(corpus, 2, random_state=0, passes=3, progress=True)
     assert "3/3" in capsys.readouterr().err

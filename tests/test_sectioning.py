@@ -339,7 +339,9 @@ def test_un_corpus_loads_whole(un_corpus_path):
     assert len(markdown) >= 3
 
 
-def test_progress_bar_over_documents(example_corpus_path, example_units, capsys):
+def test_progress_bar_over_documents(
+    example_corpus_path, example_units, capsys, no_progress_delay
+):
     shown = ctm.read_corpus(example_corpus_path, progress=True)
     assert "sections: 100%" in capsys.readouterr().err
     pd.testing.assert_frame_equal(shown, example_units)

@@ -448,7 +448,8 @@ def domain_bars(results: StudyResults) -> FigureResult:
     heights = rows.groupby("doc_id", sort=False)["label"].nunique()
     panels_height = 0.2 * heights.sum() + 1.2 * len(heights) + 0.6
     if len(heights) <= MAX_PANELS and panels_height <= MAX_HEIGHT:
-        data = _human_labels(results, _rows(results, method=method, level=level))
+        # labels on one line each (a bar is one line of text high)
+        data = _human_labels(results, _rows(results, method=method, level=level), width=38)
         titles = _document_titles(results)
 
         def draw(table: pd.DataFrame) -> Figure:
@@ -465,6 +466,7 @@ def domain_bars(results: StudyResults) -> FigureResult:
                     domains=domains,
                     domain_labels=labels,
                     legend=i == 0,
+                    label_width=38,
                     ax=ax,
                 )
                 ax.set_title(_shorten(titles[doc_id], 80), loc="left")

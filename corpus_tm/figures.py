@@ -376,7 +376,7 @@ def domain_heatmap(results: StudyResults) -> FigureResult:
     title = _shorten(_document_titles(results)[doc_id], 90)
 
     def draw(table: pd.DataFrame) -> Figure:
-        figure = _figure(FIGURE_WIDTH, 0.34 * table["label"].nunique() + 1.6)
+        figure = _figure(FIGURE_WIDTH, 0.34 * table["label"].nunique() + 1.8)
         plot_section_heatmap(
             table,
             domains=domains,
@@ -389,7 +389,7 @@ def domain_heatmap(results: StudyResults) -> FigureResult:
         ax.set_ylabel(level)
         ci = int(100 * results.study.aggregation.ci)
         figure.suptitle(
-            f"Security domains by {level}: {title}\n{_method_title(method)}; share of tokens "
+            f"Security domains by {level} of\n{title}\n{_method_title(method)}; share of tokens "
             f"in %, {ci}% bootstrap interval below\n(n = units of a {level} too small for an "
             f"interval: fewer than {MIN_INTERVAL_UNITS})",
             fontsize=8,
@@ -504,13 +504,14 @@ def domain_flow(results: StudyResults) -> FigureResult:
     from corpus_tm.plotting import MIN_INTERVAL_UNITS, plot_domain_flow, top_domains
 
     doc_id, method = _main_document(results), _main_method(results)
-    data = _rows(results, method=method, level=results.study.figures.level, doc_id=doc_id)
+    level = results.study.figures.level
+    data = _rows(results, method=method, level=level, doc_id=doc_id)
     domains = top_domains(data, 6)
     data = _human_labels(results, data[data["domain"].isin(domains)], width=40)
     title = _shorten(_document_titles(results)[doc_id], 90)
 
     def draw(table: pd.DataFrame) -> Figure:
-        figure = _figure(FIGURE_WIDTH, 4.2)
+        figure = _figure(FIGURE_WIDTH, 4.4)
         plot_domain_flow(
             table,
             domains=domains,
@@ -519,7 +520,7 @@ def domain_flow(results: StudyResults) -> FigureResult:
             ax=figure.add_subplot(),
         )
         figure.suptitle(
-            f"How the domains flow through: {title}\n{_method_title(method)}; "
+            f"How the domains flow through the {level}s of\n{title}\n{_method_title(method)}; "
             f"{int(100 * results.study.aggregation.ci)}% bootstrap intervals for sections of "
             f"{MIN_INTERVAL_UNITS} units or more, n = units otherwise",
             fontsize=8,

@@ -118,7 +118,7 @@ def example_units(example_corpus_path):
     return ctm.read_corpus(example_corpus_path)
 
 
-_SMALL_STUDY = """
+SMALL_STUDY = """
 [models]
 n_topics = 3
 passes = 1
@@ -144,7 +144,7 @@ def small_study(tmp_path, example_corpus_path):
     def write(extra: str = "") -> Path:
         path = tmp_path / "study.toml"
         corpus = f'[corpus]\npath = "{example_corpus_path.as_posix()}"\n'
-        path.write_text(corpus + _SMALL_STUDY + extra, encoding="utf-8")
+        path.write_text(corpus + SMALL_STUDY + extra, encoding="utf-8")
         return path
 
     return write

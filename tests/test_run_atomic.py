@@ -22,6 +22,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from conftest import SMALL_STUDY
 
 import corpus_tm as ctm
 from corpus_tm import cli, figures
@@ -29,19 +30,8 @@ from corpus_tm.cache import TEMPORARY_PREFIX, CacheWarning
 from corpus_tm.errors import ConfigError
 from corpus_tm.study import load_study
 
-# the tiny study of tests/conftest.py (_SMALL_STUDY), three cheap figures
-STUDY = """
-[models]
-n_topics = 3
-passes = 1
-iterations = 5
-free_topics = 1
-keyatm_iterations = 10
-[sweep]
-n_topics = [3]
-seeds = [1, 2]
-[aggregation]
-n_boot = 10
+# the tiny study of tests/conftest.py, three cheap figures
+STUDY = SMALL_STUDY + """
 [figures]
 output = "out"
 formats = ["png", "svg"]

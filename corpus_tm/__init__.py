@@ -105,6 +105,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "keyatm": ("fit_keyatm",),
     "aggregation": (
         "SmallSampleWarning",
+        "ThinProfileWarning",
         "UnresolvedDomainWarning",
         "compare_methods",
         "compare_profiles",
@@ -131,7 +132,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "plot_method_comparison",
         "plot_section_heatmap",
         "plot_top_terms",
-        "shorten_label",
         "use_cjk_fallback",
     ),
     "layout": ("layout_problems", "text_boxes"),
@@ -139,7 +139,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "pipeline": ("StudyResults", "run_study"),
     "figures": ("FIGURES", "draw_figure", "make_figures"),
     "cache": ("clear_cache",),
-    "reporting": ("progress_bar", "warnings_once"),
+    "reporting": ("progress_bar", "shorten_label", "warnings_once"),
     "spark": (
         "fit_spark_lda",
         "read_documents_spark",

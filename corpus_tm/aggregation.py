@@ -51,11 +51,13 @@ from corpus_tm.checks import check_int
 from corpus_tm.domains import OTHER, DomainShares, sentence_domain_scores
 from corpus_tm.errors import ConfigError, CorpusTmWarning
 from corpus_tm.limits import check_size
+from corpus_tm.reporting import shorten_label
 from corpus_tm.sectioning import split_sentences
 
 __all__ = [
     "Evidence",
     "SmallSampleWarning",
+    "ThinProfileWarning",
     "UnresolvedDomainWarning",
     "compare_methods",
     "compare_profiles",
@@ -85,6 +87,10 @@ _SECTION_COLUMNS = [
     "interval",
 ]
 _NAME = re.compile(r"^(?P<doc>.+?)(?:/(?P<part>\d+)(?:\.(?P<section>\d+))?)?$")
+
+
+class ThinProfileWarning(CorpusTmWarning):
+    """A compared section's named domains hold little of its text (:func:`compare_profiles`)."""
 
 
 class SmallSampleWarning(CorpusTmWarning):
@@ -166,7 +172,7 @@ def _group_keys(units: pd.DataFrame, level: Level) -> tuple[np.ndarray, pd.DataF
             titles = units["part_title"].fillna("").astype(str).to_numpy(dtype=object)
             label = np.array(
                 [
-                    f"{lab} {_shorten(t)}" if t and t != lab else lab
+                    f"{lab} {shorten_label(t)}" if t and t != lab else lab
                     for lab, t in zip(label, titles, strict=True)
                 ],
                 dtype=object,
@@ -191,11 +197,6 @@ def _group_keys(units: pd.DataFrame, level: Level) -> tuple[np.ndarray, pd.DataF
     )
     groups["order"] = groups.groupby("doc_id", sort=False).cumcount().astype(np.int64)
     return codes, groups
-
-
-def _shorten(text: str, width: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
 
 
 def _select(units: pd.DataFrame, selector: str | Sequence[str]) -> tuple[np.ndarray, str]:
@@ -889,6 +890,12 @@ def _profile(values: np.ndarray, w: np.ndarray, include_other: bool) -> np.ndarr
     return profile / total if total > 0 else np.full(len(profile), np.nan)
 
 
+def _named_share(values: np.ndarray, w: np.ndarray) -> float:
+    """The weighted share of a section's text in named domains (all but ``other``, the last
+    column)."""
+    return float(1.0 - _weighted_mean(values, w)[-1])
+
+
 def _distance(p: np.ndarray, q: np.ndarray) -> float:
     if np.isnan(p).any() or np.isnan(q).any():
         return float("nan")
@@ -906,6 +913,7 @@ def compare_profiles(
     include_other: bool = False,
     n_perm: int = 999,
     weights: str | None = "n_tokens",
+    min_named: float = 0.2,
     random_state: int | None = None,
 ) -> pd.DataFrame:
     """How alike two sections' domain profiles are, against a baseline.
@@ -938,6 +946,11 @@ def compare_profiles(
         Random unit sets for the p-value.
     weights : str or None, default "n_tokens"
         As in :func:`section_shares`.
+    min_named : float, default 0.2
+        Without ``other``, a profile renormalises what the named domains hold. Where they
+        hold less than this share of a compared section's text, a :class:`ThinProfileWarning`
+        says so: the profile then rests on little text (a method that puts most text in
+        ``other`` gives profiles that change with its seed), and the distances say little.
     random_state : int or None
         Seed of the random unit sets.
 
@@ -946,7 +959,9 @@ def compare_profiles(
     pandas.DataFrame
         One row: ``method, a, b, baseline, distance`` (Jensen-Shannon distance of ``a`` and
         ``b``), ``baseline_distance`` (of ``a`` and ``baseline``; NaN without one),
-        ``cosine`` (cosine similarity of ``a`` and ``b``), ``p_value``, ``n_perm``.
+        ``cosine`` (cosine similarity of ``a`` and ``b``), ``p_value``, ``n_perm``, and
+        ``named_a``, ``named_b``, ``named_baseline``: the share of each section's text in
+        named domains (1 minus its ``other`` share; NaN without a baseline).
     """
     first, values = _mean_shares(shares)
     n_perm = check_size("n_perm", n_perm)
@@ -961,6 +976,12 @@ def compare_profiles(
     pa = _profile(values[mask_a], w[mask_a], include_other)
     pb = _profile(values[mask_b], w[mask_b], include_other)
     distance = _distance(pa, pb)
+    if not 0.0 <= min_named <= 1.0:
+        raise ConfigError(f"min_named must lie between 0 and 1, not {min_named!r}.")
+    named = {
+        name_a: _named_share(values[mask_a], w[mask_a]),
+        name_b: _named_share(values[mask_b], w[mask_b]),
+    }
     name_base = ""
     baseline_distance = float("nan")
     if baseline is not None:
@@ -968,9 +989,21 @@ def compare_profiles(
         if (mask_base & mask_a).any():
             raise ConfigError(f"baseline {name_base!r} shares units with {name_a!r}.")
         baseline_distance = _distance(pa, _profile(values[mask_base], w[mask_base], include_other))
+        named[name_base] = _named_share(values[mask_base], w[mask_base])
         pool = np.flatnonzero(mask_b | mask_base)
     else:
         pool = np.flatnonzero(~mask_a)
+    thin = {name: share for name, share in named.items() if share < min_named - 1e-9}
+    if thin and not include_other:
+        listed = ", ".join(f"{name!r} {share:.0%}" for name, share in thin.items())
+        warnings.warn(
+            f"{first.method}: the named domains hold little of the text of {listed} (the "
+            f"rest is {OTHER!r}), under min_named={min_named}; the profiles rest on that "
+            "little text and their distances say little. Compare with include_other=True, "
+            "or with a method that names the domains of more of the text (the dictionary).",
+            ThinProfileWarning,
+            stacklevel=2,
+        )
     n_b = int(mask_b.sum())
     rng = np.random.default_rng(random_state)
     hits = 0
@@ -991,6 +1024,9 @@ def compare_profiles(
             "cosine": [cosine],
             "p_value": [(1 + hits) / (1 + n_perm)],
             "n_perm": [int(n_perm)],
+            "named_a": [named[name_a]],
+            "named_b": [named[name_b]],
+            "named_baseline": [named[name_base] if baseline is not None else float("nan")],
         }
     )
 

@@ -72,6 +72,7 @@ from corpus_tm.cache import (
 )
 from corpus_tm.errors import ConfigError, InputError
 from corpus_tm.pipeline import StudyResults
+from corpus_tm.reporting import shorten_label
 from corpus_tm.study import FIGURE_NAMES
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ COLUMN_WIDTH = 3.5  # inches: one column of a two-column paper
 PAGE_WIDTH = 7.0  # inches: the full text width
 MAX_HEIGHT = 11.0
 """Inches: the tallest figure drawn (a page), whatever the corpus; with labels cut to
-:data:`corpus_tm.plotting.MAX_LABEL_CHARS` and at most ``figures.max_documents`` documents
+:data:`corpus_tm.reporting.MAX_LABEL_CHARS` and at most ``figures.max_documents`` documents
 or ``figures.max_groups`` groups a figure's size is bounded (at 600 dpi, the largest allowed,
 4,200 x 6,600 pixels plus what a tight bounding box adds)."""
 MAX_PANELS = 4
@@ -124,6 +125,7 @@ PACKAGES = (
     "pandas",
     "matplotlib",
     "simplemma",
+    "lemminflect",
     "pyarrow",
 )
 
@@ -257,20 +259,6 @@ def _domain_labels(results: StudyResults) -> dict[str, str] | None:
     return {d.id: d.label for d in lexicon.for_language(languages[0]).domains}
 
 
-def _shorten(text: str, width: int) -> str:
-    """``text`` cut at a word (or, without spaces, a character) to at most ``width``
-    characters, ending in "…" when cut (or when it came cut, ending in "...")."""
-    text = " ".join(str(text).split())
-    cut_before = text.endswith(("...", "…"))
-    text = text.removesuffix("...").removesuffix("…").rstrip()
-    if len(text) < width or (len(text) == width and not cut_before):
-        return text + ("…" if cut_before else "")
-    cut = text[: width - 1]
-    if " " in cut[width // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.、，") + "…"
-
-
 def _document_titles(results: StudyResults) -> dict[str, str]:
     """doc_id -> the document's title from the metadata column ``figures.title_column``
     (``title`` by default), or the doc_id."""
@@ -297,7 +285,7 @@ def _human_labels(results: StudyResults, table: pd.DataFrame, width: int = 60) -
     titles = _document_titles(results)
     labels = table["label"].astype(str).copy()
     documents = (table["level"] == "document").to_numpy()
-    labels[documents] = [_shorten(titles.get(str(d), str(d)), width)
+    labels[documents] = [shorten_label(titles.get(str(d), str(d)), width)
                          for d in table.loc[documents, "doc_id"]]
     sections = (table["level"] == "section").to_numpy()
     if sections.any() and {"part", "section", "section_title"} <= set(units.columns):
@@ -318,10 +306,10 @@ def _human_labels(results: StudyResults, table: pd.DataFrame, width: int = 60) -
         ):
             title = heading.get((str(doc_id), str(key)))
             number = str(key) if not str(key).startswith("0.") else ""
-            new.append(_shorten(f"{number} {title}".strip(), width) if title else label)
+            new.append(shorten_label(f"{number} {title}".strip(), width) if title else label)
         labels[sections] = new
     parts = (table["level"] == "part").to_numpy()
-    labels[parts] = [_shorten(label, width) for label in labels[parts]]
+    labels[parts] = [shorten_label(label, width) for label in labels[parts]]
     return table.assign(label=labels.to_numpy())
 
 
@@ -373,7 +361,7 @@ def domain_heatmap(results: StudyResults) -> FigureResult:
     level = results.study.figures.level
     data = _rows(results, method=method, level=level, doc_id=doc_id, domain=domains)
     data = _human_labels(results, data)
-    title = _shorten(_document_titles(results)[doc_id], 90)
+    title = shorten_label(_document_titles(results)[doc_id], 90)
 
     def draw(table: pd.DataFrame) -> Figure:
         figure = _figure(FIGURE_WIDTH, 0.34 * table["label"].nunique() + 1.8)
@@ -469,7 +457,7 @@ def domain_bars(results: StudyResults) -> FigureResult:
                     label_width=38,
                     ax=ax,
                 )
-                ax.set_title(_shorten(titles[doc_id], 80), loc="left")
+                ax.set_title(shorten_label(titles[doc_id], 80), loc="left")
             return figure
 
         return data, draw
@@ -508,7 +496,7 @@ def domain_flow(results: StudyResults) -> FigureResult:
     data = _rows(results, method=method, level=level, doc_id=doc_id)
     domains = top_domains(data, 6)
     data = _human_labels(results, data[data["domain"].isin(domains)], width=40)
-    title = _shorten(_document_titles(results)[doc_id], 90)
+    title = shorten_label(_document_titles(results)[doc_id], 90)
 
     def draw(table: pd.DataFrame) -> Figure:
         figure = _figure(FIGURE_WIDTH, 4.4)
@@ -671,12 +659,7 @@ def domains_by_group(results: StudyResults) -> FigureResult:
 
     from corpus_tm.aggregation import group_shares
     from corpus_tm.errors import CorpusTmWarning
-    from corpus_tm.plotting import (
-        _numeric_groups,
-        plot_domains_by_group,
-        shorten_label,
-        top_domains,
-    )
+    from corpus_tm.plotting import _numeric_groups, plot_domains_by_group, top_domains
 
     settings = results.study.figures
     by = settings.group_by

@@ -298,15 +298,21 @@ _EN_CONNECTORS = frozenset(
 )
 
 
+#: Parts of speech (lemminflect's names) tried in this order for the lemma of a word whose
+#: simplemma lemma is no word: verbs first, as simplemma's invented stems come from verb forms.
+_EN_BASE_FORM_ORDER = ("VERB", "NOUN", "ADJ", "ADV")
+
+
 class English:
-    """English (``"en"``): white-space words, simplemma lemmas, the bundled stop-word list.
+    """English (``"en"``): white-space words, simplemma lemmas checked by lemminflect, the
+    bundled stop-word list.
 
     The stop words are ``corpus_tm/data/stopwords_en.txt``: scikit-learn's list without the
     content words it contains (``system``, ``interest``, ``fire``, ``un``, ...), plus a few
     words from gensim's list (the file's header says exactly what was changed). The
-    connector words are gensim's ``ENGLISH_CONNECTOR_WORDS``. simplemma is imported and its
-    dictionary loaded on the first lemma (about 0.3 s). See :class:`Language` for what each
-    member does.
+    connector words are gensim's ``ENGLISH_CONNECTOR_WORDS``. simplemma and lemminflect are
+    imported and their dictionaries loaded on the first lemma (about 0.5 s). See
+    :class:`Language` for what each member does.
     """
 
     code = "en"
@@ -365,11 +371,43 @@ class English:
 
         return simplemma.lemmatize
 
+    @cached_property
+    def _readings(self) -> Callable[[str], dict[str, tuple[str, ...]]]:
+        import lemminflect  # loads its tables (about 0.2 s): only when the first lemma is needed
+
+        return lemminflect.getAllLemmas
+
     def lemmatize(self, word: str) -> str:
-        """simplemma's English lemma, lower-cased; short or non-alphabetic words unchanged."""
+        """simplemma's English lemma, lower-cased, checked against lemminflect's dictionary;
+        short or non-alphabetic words unchanged.
+
+        simplemma's English data holds stems that are no word (``growing`` -> ``growe``,
+        ``thinking`` -> ``thinke``, ``gone`` -> ``gan``, ``developed`` -> ``develope``, an
+        obsolete spelling). Its lemma is kept where lemminflect does not know the word, or
+        gives the same lemma first for one of the word's parts of speech, or knows the lemma
+        as a word of its own (``defence`` -> ``defense``, simplemma's spelling). Otherwise the
+        lemma is lemminflect's: the first lemma of the part of speech that lists simplemma's
+        (``developed`` -> ``develop``), or of the first part of speech, verbs first, whose
+        lemma is not the word itself (``growing`` -> ``grow``), or the word unchanged
+        (``landlocked``, ``greed``).
+        """
         if len(word) <= 3 or not word.isalpha():
             return word
-        return self._simplemma(word, lang=self.code).lower()
+        lemma = self._simplemma(word, lang=self.code).lower()
+        if lemma == word:
+            return lemma
+        readings = self._readings(word)  # part of speech -> its lemmas, the likeliest first
+        if not readings or any(lemmas[0] == lemma for lemmas in readings.values()):
+            return lemma
+        for lemmas in readings.values():
+            if lemma in lemmas:
+                return lemma if lemmas[0] == word else lemmas[0]
+        if any(lemma in lemmas for lemmas in self._readings(lemma).values()):
+            return lemma
+        for part in (*_EN_BASE_FORM_ORDER, *readings):
+            if part in readings and readings[part][0] != word:
+                return readings[part][0]
+        return word
 
     def split_sentences(self, text: str) -> list[str]:
         """Sentences end at ``.``, ``!`` or ``?`` followed by a space and a capital letter or

@@ -212,7 +212,7 @@ def _study_lexicon(study: Study) -> Any:
     except OSError:
         return build()  # load_lexicon says what is wrong
     versions = []
-    for package in ("simplemma", "rjieba"):
+    for package in ("simplemma", "lemminflect", "rjieba"):
         try:
             versions.append(version(package))
         except PackageNotFoundError:

@@ -40,6 +40,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from corpus_tm.errors import ConfigError, CorpusTmWarning
+from corpus_tm.reporting import shorten_label
 
 DOMAIN_ORDER: tuple[str, ...] = (
     "political",
@@ -992,34 +993,7 @@ def plot_mapping_table(mapping: pd.DataFrame, *, note: bool = True, ax: Axes | N
 
 
 # --------------------------------------------------------------------------------------------
-# Bounded labels and groups of documents (issue 13: corpora of many documents)
-
-MAX_LABEL_CHARS = 40
-"""Characters of a document id or group value in a title or label (:func:`shorten_label`)."""
-
-
-def shorten_label(text: object, width: int = MAX_LABEL_CHARS) -> str:
-    """``text`` on one line of at most ``width`` characters, cut with an ellipsis (…).
-
-    Every figure passes document ids and group values through it (or through the wrapping
-    of tick labels, which cuts them the same way after three lines), so that a
-    5,000-character id does not make a 70,000-pixel-wide image.
-
-    Parameters
-    ----------
-    text : object
-        A label (converted with ``str``); runs of white space become one space.
-    width : int, default :data:`MAX_LABEL_CHARS`
-        The most characters kept, the ellipsis included (at least 2).
-
-    Returns
-    -------
-    str
-    """
-    width = max(2, int(width))
-    label = " ".join(str(text).split())
-    return label if len(label) <= width else label[: width - 1].rstrip() + "\u2026"
-
+# Groups of documents (issue 13: corpora of many documents)
 
 def _numeric_groups(values: pd.Series) -> bool:
     """Whether group values are numbers (or text that is all numbers): drawn as a line."""

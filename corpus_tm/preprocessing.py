@@ -31,10 +31,12 @@ The steps, in order:
    are vectorised with numpy and the scores are gensim's own ``npmi_scorer`` /
    ``original_scorer``: the result is what gensim's ``Phrases`` and ``FrozenPhrases`` give on
    the runs of words between breaks (the tests check this).
-4. **Lemmatise** the single words with simplemma (``risks`` -> ``risk``); phrases keep their
-   words as written (``united_states``, ``human_rights``, not ``unite_state``). Words of three
-   letters or fewer and hyphenated words are kept as written, as the lexicon matcher does
-   (simplemma maps ``ai`` to ``be``). Connector words and stop-listed phrases are dropped.
+4. **Lemmatise** the single words with the language's lemmas (English: simplemma's, checked
+   against lemminflect's dictionary; ``risks`` -> ``risk``, ``growing`` -> ``grow``); phrases
+   keep their words as written (``united_states``, ``human_rights``, not ``unite_state``).
+   Words of three letters or fewer and hyphenated words are kept as written, as the lexicon
+   matcher does (simplemma maps ``ai`` to ``be``). Connector words and stop-listed phrases
+   are dropped.
 5. **Filter the vocabulary** by document frequency (``no_below``, ``no_above``, ``keep_n``)
    and number the terms in sorted order, so the same input and settings always give the same
    vocabulary and matrix, whatever ``n_jobs`` and ``PYTHONHASHSEED`` are.
@@ -88,7 +90,7 @@ __all__ = [
     "save_corpus",
 ]
 
-CORPUS_FORMAT_VERSION = 1
+CORPUS_FORMAT_VERSION = 2
 """Version of the preprocessing output and its on-disk format; part of every cache key."""
 
 CACHE_KIND = "corpus"
@@ -148,7 +150,8 @@ class PreprocessSettings:
     text_column : str, default "text"
         Column of the unit table that holds the text.
     lemmatize : bool, default True
-        Replace single words by their simplemma lemma (``risks`` -> ``risk``). Words of three
+        Replace single words by their lemma (``risks`` -> ``risk``; English: simplemma's,
+        checked by lemminflect, :meth:`corpus_tm.language.English.lemmatize`). Words of three
         letters or fewer, hyphenated words and the words of phrases are kept as written.
     min_length : int, default 2
         Drop words (after lemmatisation) shorter than this many characters. Two keeps ``un``,

@@ -1,10 +1,11 @@
-"""What a run tells its user while it works: progress bars and warnings.
+"""What a run tells its user while it works: progress bars, warnings and short labels.
 
 In: the work of a step (an iterable or a total) and the caller's ``progress`` setting; the
-warnings a run raises.
+warnings a run raises; titles and ids to show in a label.
 Out: a tqdm bar that appears only once the step has taken :data:`PROGRESS_DELAY` seconds
-(:func:`progress_bar`), and a context in which each distinct warning is shown once
-(:func:`warnings_once`).
+(:func:`progress_bar`), a context in which each distinct warning is shown once
+(:func:`warnings_once`), and labels of bounded length (:func:`shorten_label`, used by the
+section labels, the aggregation's section names and every figure).
 
 Every progress bar of corpus_tm is made by :func:`progress_bar`, so a step that ends within
 :data:`PROGRESS_DELAY` seconds (reading cached results, a small corpus, one quick fit) prints
@@ -22,7 +23,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-__all__ = ["PROGRESS_DELAY", "progress_bar", "warnings_once"]
+__all__ = [
+    "MAX_LABEL_CHARS",
+    "PROGRESS_DELAY",
+    "progress_bar",
+    "shorten_label",
+    "warnings_once",
+]
 
 PROGRESS_DELAY = 2.0
 """Seconds a step runs before its progress bar appears (tqdm's ``delay``)."""
@@ -109,3 +116,41 @@ def warnings_once() -> Iterator[None]:
     finally:
         if warnings.showwarning is show_first:
             warnings.showwarning = previous
+
+
+MAX_LABEL_CHARS = 40
+"""Characters of a label cut by :func:`shorten_label` when no width is given."""
+
+
+def shorten_label(text: object, width: int = MAX_LABEL_CHARS) -> str:
+    """``text`` on one line of at most ``width`` characters, cut at a word with an ellipsis.
+
+    The one rule for every shortened label of corpus_tm: section labels, the section names of
+    aggregated shares, document ids, titles and group values in figures, so that a
+    5,000-character id does not make a 70,000-pixel-wide image.
+
+    Parameters
+    ----------
+    text : object
+        A label (converted with ``str``); runs of white space become one space. Text that
+        came cut (ending in ``...`` or ``…``) keeps one ``…`` at its end.
+    width : int, default :data:`MAX_LABEL_CHARS`
+        The most characters kept, the ellipsis included (at least 2).
+
+    Returns
+    -------
+    str
+        ``text`` itself if it fits; else its first ``width - 1`` characters, cut back to the
+        last space if they end inside a word and a space lies in their second half, and
+        ``…``.
+    """
+    width = max(2, int(width))
+    label = " ".join(str(text).split())
+    came_cut = label.endswith(("...", "\u2026"))
+    label = label.removesuffix("...").removesuffix("\u2026").rstrip()
+    if len(label) < width or (len(label) == width and not came_cut):
+        return label + ("\u2026" if came_cut else "")
+    cut = label[: width - 1]
+    if label[width - 1] != " " and " " in cut[width // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.\u3001\uff0c") + "\u2026"

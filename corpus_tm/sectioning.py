@@ -108,7 +108,7 @@ from corpus_tm.furniture import (
 from corpus_tm.language import Language, get_language
 from corpus_tm.loading import load_documents
 from corpus_tm.reflow import glue, line_width
-from corpus_tm.reporting import progress_bar
+from corpus_tm.reporting import progress_bar, shorten_label
 
 UnitSize = Literal["paragraph", "section", "sentences", "article"]
 
@@ -1571,7 +1571,7 @@ def _assign_markdown_sections(document: _Document, part_level: int) -> None:
                     paragraph.part,
                     number,
                     title,
-                    _shorten(f"{marker} {title}".strip(), 24),
+                    shorten_label(f"{marker} {title}".strip(), 24),
                     line=paragraph.line,
                     style="markdown " + "#" * (part_level + 1) + " 第一节",
                 )
@@ -1590,7 +1590,7 @@ def _assign_markdown_sections(document: _Document, part_level: int) -> None:
                 paragraph.part,
                 number,
                 title,
-                _shorten(title, 24),
+                shorten_label(title, 24),
                 line=paragraph.line,
                 style="markdown " + "#" * (part_level + 1),
             )
@@ -1772,7 +1772,7 @@ def _assign_chinese_sections(
                 part,
                 section,
                 title,
-                _shorten(label, 20),
+                shorten_label(label, 20),
                 line=paragraph.line,
                 style=("第一节" if level == "section" else "(一)")
                 + (" line" if own else " sentence"),
@@ -1877,7 +1877,7 @@ def _assign_letter_sections(
                 part,
                 section,
                 title,
-                f"{letter}. {_shorten(title, 20)}",
+                f"{letter}. {shorten_label(title, 20)}",
                 line=paragraph.line,
                 style="letter line" if not rest else "letter run-on",
             )
@@ -1998,10 +1998,6 @@ def _units(document: _Document, *, unit: UnitSize, window: int) -> list[dict]:
 
 def _ordinal_label(document: _Document, part: int, section: int) -> str:
     return document.section_labels.get((part, section), str(section))
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _merge_sections(rows: list[dict]) -> list[dict]:

@@ -15,6 +15,7 @@ import corpus_tm as ctm
 from corpus_tm.aggregation import (
     Evidence,
     SmallSampleWarning,
+    ThinProfileWarning,
     compare_profiles,
     compare_sections,
     domain_evidence,
@@ -216,6 +217,9 @@ def test_compare_profiles_on_generated_shares():
     assert row["baseline_distance"] == pytest.approx(jensenshannon([0.8, 0.2], [0.5, 0.5],
                                                                    base=2))
     assert row["p_value"] < 0.05  # 1 of the 252 five-unit draws from a/1 + a/2 is a/1
+    assert row[["named_a", "named_b", "named_baseline"]].tolist() == pytest.approx([1, 1, 0.2])
+    with pytest.warns(ThinProfileWarning, match=r"'a/2' 20%"):
+        compare_profiles(shares, "b", "a/1", baseline="a/2", n_perm=9, min_named=0.5)
 
 
 # --- the example corpus -------------------------------------------------------------------
@@ -259,15 +263,30 @@ def test_example_section_table(example):
     assert parts.loc[parts["doc_id"] == ARTICLE, "label"].unique()[1].startswith("Part 1 People")
 
 
-def test_news_report_resembles_the_part_it_summarises(example):
+def test_news_report_resembles_the_part_it_summarises_or_is_flagged(example):
     # The news report summarises part 3. Jensen-Shannon distance between domain profiles
-    # (named domains, renormalised): the report must be closer to part 3 than to parts 1-2.
+    # (named domains, renormalised): the report must be closer to part 3 than to parts 1-2,
+    # or the comparison must say that its profiles rest on little text. Seeded LDA puts 84-94 %
+    # of every part in "other" here; per seed, the report was closer to parts 1-2 in 7 of 10
+    # fits before the lemma check and 9 of 10 after it, so it may not pass silently.
     for method, shares in example.items():
-        row = compare_profiles(shares, NEWS, f"{ARTICLE}/3",
-                               baseline=[f"{ARTICLE}/1", f"{ARTICLE}/2"], n_perm=199,
-                               random_state=0).iloc[0]
-        assert row["distance"] < row["baseline_distance"], (method, row.to_dict())
-        assert row["distance"] < 0.25, (method, row["distance"])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            row = compare_profiles(shares, NEWS, f"{ARTICLE}/3",
+                                   baseline=[f"{ARTICLE}/1", f"{ARTICLE}/2"], n_perm=199,
+                                   random_state=0).iloc[0]
+        thin = [w for w in caught if issubclass(w.category, ThinProfileWarning)]
+        named = row[["named_a", "named_b", "named_baseline"]].to_numpy(dtype=float)
+        assert bool(thin) == bool((named < 0.2).any()), (method, named)
+        holds = row["distance"] < row["baseline_distance"] and row["distance"] < 0.25
+        assert holds or thin, (method, row.to_dict())
+        if method in ("dictionary", "nmf_mapped"):  # they name the domains of most text
+            assert holds, (method, row.to_dict())
+            assert not thin, (method, named)
+    seeded = compare_profiles(example["seeded_lda"], NEWS, f"{ARTICLE}/3", n_perm=9,
+                              min_named=0.0, random_state=0).iloc[0]
+    assert seeded["named_a"] < 0.2
+    assert seeded["named_b"] < 0.2
 
 
 def test_evidence_for_biosafety_in_part_3(example):

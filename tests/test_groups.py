@@ -394,10 +394,10 @@ def test_a_study_without_group_by_does_not_draw_the_group_figure(tmp_path, examp
 
 
 def test_shorten_label_bounds_any_label():
-    from corpus_tm.plotting import _wrap, shorten_label
+    from corpus_tm.plotting import _wrap
 
-    assert shorten_label("qiushi-2020-08") == "qiushi-2020-08"
-    cut = shorten_label(LONG_ID)
+    assert ctm.shorten_label("qiushi-2020-08") == "qiushi-2020-08"
+    cut = ctm.shorten_label(LONG_ID)
     assert len(cut) == 40
     assert cut.endswith("\u2026")
     wrapped = _wrap(LONG_ID, 28)

@@ -136,3 +136,19 @@ sys.exit(status)
     assert int(process.stdout.splitlines()[-1]) >= 2  # the warning was raised several times
     lines = [line for line in process.stderr.splitlines() if "seed terms checked" in line]
     assert lines == ["corpus-tm figures: CorpusTmWarning: seed terms checked"], process.stderr
+
+
+def test_shorten_label_cuts_at_a_word_and_keeps_one_ellipsis():
+    from corpus_tm.reporting import shorten_label
+
+    title = "Putting the overall national security concept into all aspects"
+    assert shorten_label(title, 30) == "Putting the overall national…"
+    assert len(shorten_label(title, 30)) <= 30
+    assert shorten_label("Summary of the work done", 20) == "Summary of the work…"
+    assert shorten_label("  many\n  spaces  here ") == "many spaces here"
+    # no space in the second half of the cut: cut inside the word
+    assert shorten_label("a" + "b" * 50, 10) == "a" + "b" * 8 + "\u2026"
+    # text that came cut keeps one ellipsis, "..." becomes "…"
+    assert shorten_label("Already cut...", 40) == "Already cut\u2026"
+    assert shorten_label("Already cut\u2026", 12) == "Already cut\u2026"
+    assert shorten_label("exactly twelve", 14) == "exactly twelve"

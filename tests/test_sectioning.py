@@ -468,8 +468,8 @@ def test_nss_2006_lettered_sub_sections(nss_sections):
     units = nss_sections.units.query("doc_id == @NSS_2006 and part == 3")
     assert units["section"].drop_duplicates().tolist() == [1, 2, 3]
     assert units["label"].drop_duplicates().tolist() == [
-        "3.1 A. Summary of…",
-        "3.2 B. Current Context:…",
+        "3.1 A. Summary of National…",
+        "3.2 B. Current Context…",
         "3.3 C. The Way Ahead",
     ]
     assert units["text"].iloc[0].startswith("Defeating terrorism requires")

@@ -75,7 +75,7 @@ LIMITS: dict[str, Limit] = {
         100,
         "every fit is a whole model fit, and the unit shares of all fits are kept to be "
         "averaged (units x domains x 8 bytes each)",
-        "10 to 25 fits make the averaged shares stable (benchmarks/validation/REPORT.md)",
+        "25 to 100 fits make the averaged shares stable (benchmarks/validation/REPORT.md)",
     ),
     "passes": Limit(
         1_000,

@@ -277,7 +277,9 @@ def _report(found: dict[str, list[str]]) -> str:
     return "\n".join(f"{name}: {p}" for name, problems in found.items() for p in problems[:10])
 
 
-@pytest.mark.parametrize("study", ["english", "chinese", "speeches"])
+@pytest.mark.parametrize(
+    "study", ["english", pytest.param("chinese", marks=pytest.mark.slow), "speeches"]
+)
 def test_every_figure_is_fit_for_print(study, request):
     results = request.getfixturevalue(study)
     found = _problems(results)

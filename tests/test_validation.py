@@ -31,6 +31,10 @@ from corpus_tm.validation import (
     seed_agreement,
 )
 
+# Every method fitted on the planted corpus, the example for five seeds and the UN corpus at
+# 100 topics (about six minutes of two cores): ./run test-slow, and CI.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 VALIDATION = REPO / "benchmarks" / "validation"
 ARTICLE = "qiushi-2020-08"
@@ -179,7 +183,6 @@ def _groups(doc_ids: list[str], facts: dict) -> dict:
     return groups
 
 
-@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:.*have no part or sub-section headings")
 def test_un_facts_hold_or_are_flagged_for_every_method(un_corpus_path):
     # 100 topics: with 20, NMF and LDA spread the small domains over broad topics and each

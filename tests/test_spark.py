@@ -17,10 +17,10 @@ import pytest
 import corpus_tm as ctm
 from corpus_tm import spark as cs
 from corpus_tm.errors import ConfigError
+from corpus_tm.synthetic import make_lda_corpus, topic_recovery
 
 # a local[2] Spark session and its JVM (minutes on two cores): ./run test-slow, and CI
 pytestmark = pytest.mark.slow
-from corpus_tm.synthetic import make_lda_corpus, topic_recovery
 
 REPO_FIGURES = Path(__file__).resolve().parents[1] / "figures"
 

@@ -521,7 +521,7 @@ def domain_flow(results: StudyResults) -> FigureResult:
 @register("top_terms")
 def top_terms(results: StudyResults) -> FigureResult:
     """Top terms of the topics of ``figures.method`` (NMF by default), titled with their domains."""
-    from corpus_tm.plotting import plot_top_terms, term_labels
+    from corpus_tm.plotting import plot_top_terms, term_labels, topic_title
 
     shares = results.domain_shares[_topic_method(results)]
     terms = shares.model.top_terms(8)
@@ -532,7 +532,10 @@ def top_terms(results: StudyResults) -> FigureResult:
     def draw(table: pd.DataFrame) -> Figure:
         lines = max(sum(t.count("\n") + 1 for t in terms)
                     for terms in term_labels(table, n_terms=8).values())
-        figure = _figure(FIGURE_WIDTH, nrows * (0.135 * lines + 0.55) + 0.3)
+        title_lines = 1 + max(
+            (topic_title(str(d)).count("\n") + 1 for d in table["domain"].dropna()), default=0
+        )
+        figure = _figure(FIGURE_WIDTH, nrows * (0.135 * lines + 0.12 * title_lines + 0.43) + 0.3)
         axes = figure.subplots(nrows, ncols, squeeze=False)
         mapping = table[["topic", "domain"]].drop_duplicates("topic").dropna()
         plot_top_terms(table, mapping=mapping, n_terms=8, axes=axes)

@@ -677,7 +677,8 @@ def plot_top_terms(
         ax.tick_params(axis="y", length=0)
         ax.tick_params(axis="x", labelsize=TEXT_SIZE)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=2))
-        title = f"topic {topic}" + (f": {domain.replace('_', ' ')}" if domain else "")
+        # the domain on a line of its own: "topic 11: biological" is wider than a panel
+        title = f"topic {topic}" + (f"\n{topic_title(domain)}" if domain else "")
         ax.set_title(title, loc="left", fontsize=TEXT_SIZE)
         ax.spines[["top", "right"]].set_visible(False)
     for ax in flat[len(topics) :]:
@@ -687,6 +688,12 @@ def plot_top_terms(
     for ax in flat:
         use_cjk_fallback(ax)
     return np.asarray(axes)
+
+
+def topic_title(domain: str) -> str:
+    """The domain line of a :func:`plot_top_terms` panel title: ``_`` as a space, in lines of
+    at most 16 characters, at most two of them."""
+    return _wrap(domain.replace("_", " "), 16, max_lines=2)
 
 
 def term_labels(

@@ -112,9 +112,10 @@ def test_flow_draws_lines_and_bands():
 def test_top_terms_titles_carry_the_domain():
     terms = pd.DataFrame({"topic": np.repeat([0, 1, 2], 3), "rank": np.tile([1, 2, 3], 3),
                           "term": list("abcdefghi"), "weight": np.tile([0.5, 0.3, 0.2], 3)})
-    axes = plotting.plot_top_terms(terms, mapping={0: "political", 1: "cyber"}, ncols=2)
+    mapping = {0: "political", 1: "artificial_intelligence"}
+    axes = plotting.plot_top_terms(terms, mapping=mapping, ncols=2)
     titles = [ax.get_title(loc="left") for ax in axes.ravel()]
-    assert titles[:3] == ["topic 0: political", "topic 1: cyber", "topic 2"]
+    assert titles[:3] == ["topic 0\npolitical", "topic 1\nartificial\nintelligence", "topic 2"]
     assert not axes.ravel()[3].get_visible()
 
 

@@ -42,7 +42,8 @@ def _require(path: Path) -> Path:
 #: follow in file order. A unit is a module, whose tests run on one worker so that its module
 #: fixtures are made once, or a test named here, which is a unit of its own. xdist hands each
 #: worker one unit, then another to a worker with at most two tests left: the third unit here
-#: is a short one, so that nothing long waits behind the first.
+#: is a short one, so that nothing long waits behind the first. The list serves both tiers
+#: (``./run test``, not slow; ``./run test-slow``): units a tier leaves out are not scheduled.
 LONGEST_FIRST = (
     # four models of 100 topics on the UN corpus: the longest test, two minutes
     "tests/test_validation.py::test_un_facts_hold_or_are_flagged_for_every_method",

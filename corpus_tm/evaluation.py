@@ -1689,8 +1689,10 @@ class KRecommendation:
         ``diversity`` and ``stability``; ``resolution`` (share of the evidenced domains that
         more than half of the seeds resolve) and ``resolution_mean`` (mean of the runs' own
         resolution), NaN when not known; the mean ``score`` over seeds and its standard error
-        ``score_se``, ``tied`` (score within ``tolerance`` of the best) and ``recommended``
-        (True in one row).
+        ``score_se``; ``tie_se``, how far below the best score this ``k`` may be and still be
+        tied with it (with ``tolerance="se"`` the standard error of the difference of the two
+        scores over the seeds they share; else the tolerance given); ``tied`` and
+        ``recommended`` (True in one row).
     runs : pandas.DataFrame
         One row per ``k`` x ``seed``: the criteria of the run on their 0-1 scales
         (``coherence_scaled``, ``diversity_scaled``, ``stability_scaled``,
@@ -1701,7 +1703,7 @@ class KRecommendation:
         Weights of ``coherence``, ``diversity``, ``stability`` and ``resolution`` (0 for a
         criterion that is not known).
     tolerance : float
-        Scores at least ``best - tolerance`` counted as tied with the best.
+        The tolerance given, or with ``"se"`` the largest ``tie_se`` of the table.
     rule : str
         How the tie was broken (see :func:`recommend_k`).
     reason : str
@@ -1821,6 +1823,25 @@ def _resolves(by_k: pd.DataFrame, k: int, *, names: bool) -> str:
     return f"{text} ({'; '.join(parts)})" if parts else text
 
 
+def _difference_se(per_run: pd.DataFrame, table: pd.DataFrame, best_k: int) -> np.ndarray:
+    """Per ``k``, the standard error of the difference between the best ``k``'s score and its
+    own: over the seeds both were fitted with (paired, as a sweep fits every ``k`` with the
+    same seeds), or from the two standard errors when fewer than two seeds are shared."""
+    scores = per_run.pivot_table(index="seed", columns="k", values="score", aggfunc="mean")
+    se_of = dict(zip(table["k"], table["score_se"], strict=True))
+    out = []
+    for k in table["k"]:
+        if k == best_k:
+            out.append(0.0)
+            continue
+        difference = (scores[best_k] - scores[k]).dropna()
+        if len(difference) >= 2:
+            out.append(float(difference.std(ddof=1) / np.sqrt(len(difference))))
+        else:
+            out.append(float(np.hypot(se_of[best_k], se_of[k])))
+    return np.asarray(out, dtype=np.float64)
+
+
 def _reason(
     table: pd.DataFrame,
     by_k: pd.DataFrame | None,
@@ -1828,7 +1849,7 @@ def _reason(
     *,
     coherence: str,
     weights: dict[str, float],
-    tol: float,
+    tol: float | str,
     rule: str,
 ) -> str:
     row = table.set_index("k").loc[chosen]
@@ -1858,7 +1879,13 @@ def _reason(
     best_row = int(table["score"].to_numpy().argmax())
     best_k, best = int(table["k"].iloc[best_row]), float(table["score"].iloc[best_row])
     tied = ", ".join(str(k) for k in table.loc[table["tied"], "k"])
-    text += f" Best score {best:.3f} at k={best_k}; within {tol:.3f} of it: k = {tied}"
+    if tol == "se":
+        text += (
+            f" Best score {best:.3f} at k={best_k}; within one standard error of the "
+            f"difference from it: k = {tied}"
+        )
+    else:
+        text += f" Best score {best:.3f} at k={best_k}; within {float(tol):.3f} of it: k = {tied}"
     if rule == "one_se":
         text += "; rule 'one_se' takes the smallest of them."
     elif has_resolution:
@@ -1905,9 +1932,15 @@ def recommend_k(
     and ``score`` = their weighted mean (equal weights by default). Fixed scales are used
     rather than ranks or min-max scaling so that differences that are tiny in absolute terms
     (e.g. stabilities of 0.9990 and 0.9995) cannot decide. The score of ``k`` is the mean over
-    its seeds; ``k`` values whose score is at least the best score minus ``tolerance`` (by
-    default the standard error over seeds of the best ``k``'s score) are *tied*: the seeds
-    cannot tell them apart. Among the tied ``k``:
+    its seeds; ``k`` values whose score is at least the best score minus ``tolerance`` are
+    *tied*: the seeds cannot tell them apart. By default the tolerance of each ``k`` is the
+    standard error of the difference between the best score and its own, paired over the seeds
+    (a sweep fits every ``k`` with the same seeds). The standard error of the best score alone,
+    the rule before, is 0 when its seeds happen to agree, and then nothing is tied with it
+    however much the other ``k``'s seeds disagree. (It does not rescue every close call: on the
+    Chinese laws swept from k=6, k=6 scores 0.763 with identical seeds and k=10 0.756, 0.0064
+    below with a paired standard error of 0.0056, so k=6 is still taken; the study sweeps from
+    8.) Among the tied ``k``:
 
     * ``rule="resolution"`` (default) takes the one with the highest resolution, then the
       smallest;
@@ -1939,7 +1972,8 @@ def recommend_k(
         (non-negative, not all zero); missing keys count 1 (resolution: 1 when it is known,
         else 0).
     tolerance : "se" or float, default "se"
-        How far below the best score a ``k`` may be and still count as tied with it.
+        How far below the best score a ``k`` may be and still count as tied with it: one
+        standard error of the difference of the two scores (paired over seeds), or a number.
     stability_result : StabilityResult, optional
         A result of :func:`stability` for ``runs`` (computed if not given).
     resolution : pandas.DataFrame, optional
@@ -2032,16 +2066,22 @@ def recommend_k(
     sd = grouped["score"].std(ddof=1).fillna(0.0).to_numpy()
     table["score_se"] = sd / np.sqrt(np.maximum(counts, 1))
     best_row = int(table["score"].to_numpy().argmax())
-    tol = float(table["score_se"].iloc[best_row]) if tolerance == "se" else float(tolerance)
     best = float(table["score"].iloc[best_row])
-    table["tied"] = table["score"] >= best - tol - 1e-12
+    if tolerance == "se":
+        table["tie_se"] = _difference_se(per_run, table, int(table["k"].iloc[best_row]))
+    else:
+        table["tie_se"] = float(tolerance)
+    tol = float(table["tie_se"].max())
+    table["tied"] = table["score"] >= best - table["tie_se"] - 1e-12
     tied = table[table["tied"]]
     if rule == "resolution" and w["resolution"] > 0:
         top = float(tied["resolution"].max())
         tied = tied[tied["resolution"] >= top - 1e-9]
     chosen = int(tied["k"].min())
     table["recommended"] = table["k"] == chosen
-    reason = _reason(table, by_k, chosen, coherence=coherence, weights=w, tol=tol, rule=rule)
+    reason = _reason(
+        table, by_k, chosen, coherence=coherence, weights=w, tol=tolerance, rule=rule
+    )
     return KRecommendation(
         k=chosen,
         table=table,

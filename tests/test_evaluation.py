@@ -367,6 +367,27 @@ def test_recommend_k_uses_the_seed_spread():
     assert recommend_k(_fake_sweep(rows), stability_result=stab, tolerance=0.0).k == 5
 
 
+def test_recommend_k_ties_by_the_standard_error_of_the_difference():
+    # k=8 is best and its two seeds agree (SE 0); k=4 is 0.01 below on average but its seeds
+    # differ by 0.2. Against the SE of the best k alone (0) nothing is tied and k=8 wins; the
+    # paired difference (0.11 and -0.09 for the two seeds) has an SE far above 0.01: tied, and
+    # the smaller k is taken.
+    rows = [(4, 0, 0.50, 0.9), (4, 1, 0.70, 0.9), (8, 0, 0.61, 0.9), (8, 1, 0.61, 0.9)]
+    stab = _fake_stability([(4, 0.9), (8, 0.9)])
+    rec = recommend_k(_fake_sweep(rows), stability_result=stab)
+    table = rec.table.set_index("k")
+    assert table.loc[8, "score"] > table.loc[4, "score"]
+    assert table.loc[8, "score_se"] == 0
+    difference = rec.runs.pivot(index="seed", columns="k", values="score")
+    difference = difference[8] - difference[4]
+    assert table.loc[4, "tie_se"] == pytest.approx(difference.std(ddof=1) / np.sqrt(2))
+    assert table.loc[8, "tie_se"] == 0
+    assert rec.k == 4
+    assert "within one standard error of the difference from it: k = 4, 8" in rec.reason
+    # the rule before (the best k's own SE, here 0) would not tie them
+    assert recommend_k(_fake_sweep(rows), stability_result=stab, tolerance=0.0).k == 8
+
+
 def test_recommend_k_validates():
     runs = _fake_sweep([(4, 0, 0.6, 0.9)])
     with pytest.raises(ConfigError, match="c_npmi"):

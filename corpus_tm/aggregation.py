@@ -963,6 +963,8 @@ def compare_profiles(
         ``named_a``, ``named_b``, ``named_baseline``: the share of each section's text in
         named domains (1 minus its ``other`` share; NaN without a baseline).
     """
+    if not 0.0 <= min_named <= 1.0:
+        raise ConfigError(f"min_named must lie between 0 and 1, not {min_named!r}.")
     first, values = _mean_shares(shares)
     n_perm = check_size("n_perm", n_perm)
     units = first.units
@@ -976,8 +978,6 @@ def compare_profiles(
     pa = _profile(values[mask_a], w[mask_a], include_other)
     pb = _profile(values[mask_b], w[mask_b], include_other)
     distance = _distance(pa, pb)
-    if not 0.0 <= min_named <= 1.0:
-        raise ConfigError(f"min_named must lie between 0 and 1, not {min_named!r}.")
     named = {
         name_a: _named_share(values[mask_a], w[mask_a]),
         name_b: _named_share(values[mask_b], w[mask_b]),

@@ -220,6 +220,8 @@ def test_compare_profiles_on_generated_shares():
     assert row[["named_a", "named_b", "named_baseline"]].tolist() == pytest.approx([1, 1, 0.2])
     with pytest.warns(ThinProfileWarning, match=r"'a/2' 20%"):
         compare_profiles(shares, "b", "a/1", baseline="a/2", n_perm=9, min_named=0.5)
+    with pytest.raises(ConfigError, match="min_named"):
+        compare_profiles(shares, "b", "a/1", min_named=1.5)
 
 
 # --- the example corpus -------------------------------------------------------------------

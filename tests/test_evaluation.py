@@ -378,8 +378,8 @@ def test_recommend_k_ties_by_the_standard_error_of_the_difference():
     table = rec.table.set_index("k")
     assert table.loc[8, "score"] > table.loc[4, "score"]
     assert table.loc[8, "score_se"] == 0
-    difference = rec.runs.pivot(index="seed", columns="k", values="score")
-    difference = difference[8] - difference[4]
+    score = rec.runs.set_index(["k", "seed"])["score"]
+    difference = score.loc[8] - score.loc[4]
     assert table.loc[4, "tie_se"] == pytest.approx(difference.std(ddof=1) / np.sqrt(2))
     assert table.loc[8, "tie_se"] == 0
     assert rec.k == 4

@@ -883,17 +883,15 @@ def compare_sections(
 
 
 def _profile(values: np.ndarray, w: np.ndarray, include_other: bool) -> np.ndarray:
-    profile = _weighted_mean(values, w)
-    if not include_other:
-        profile = profile[:-1]
+    return _renormalised(_weighted_mean(values, w), include_other)
+
+
+def _renormalised(mean: np.ndarray, include_other: bool) -> np.ndarray:
+    """A section's mean shares as a profile summing to 1 (``other``, the last column, left out
+    unless ``include_other``)."""
+    profile = mean if include_other else mean[:-1]
     total = profile.sum()
     return profile / total if total > 0 else np.full(len(profile), np.nan)
-
-
-def _named_share(values: np.ndarray, w: np.ndarray) -> float:
-    """The weighted share of a section's text in named domains (all but ``other``, the last
-    column)."""
-    return float(1.0 - _weighted_mean(values, w)[-1])
 
 
 def _distance(p: np.ndarray, q: np.ndarray) -> float:
@@ -975,21 +973,21 @@ def compare_profiles(
         raise ConfigError(
             f"Sections {name_a!r} and {name_b!r} share units; compare disjoint sections."
         )
-    pa = _profile(values[mask_a], w[mask_a], include_other)
-    pb = _profile(values[mask_b], w[mask_b], include_other)
+    mean_a = _weighted_mean(values[mask_a], w[mask_a])
+    mean_b = _weighted_mean(values[mask_b], w[mask_b])
+    pa, pb = _renormalised(mean_a, include_other), _renormalised(mean_b, include_other)
     distance = _distance(pa, pb)
-    named = {
-        name_a: _named_share(values[mask_a], w[mask_a]),
-        name_b: _named_share(values[mask_b], w[mask_b]),
-    }
+    # the share of each section's text in named domains: all but "other", the last column
+    named = {name_a: float(1.0 - mean_a[-1]), name_b: float(1.0 - mean_b[-1])}
     name_base = ""
     baseline_distance = float("nan")
     if baseline is not None:
         mask_base, name_base = _select(units, baseline)
         if (mask_base & mask_a).any():
             raise ConfigError(f"baseline {name_base!r} shares units with {name_a!r}.")
-        baseline_distance = _distance(pa, _profile(values[mask_base], w[mask_base], include_other))
-        named[name_base] = _named_share(values[mask_base], w[mask_base])
+        mean_base = _weighted_mean(values[mask_base], w[mask_base])
+        baseline_distance = _distance(pa, _renormalised(mean_base, include_other))
+        named[name_base] = float(1.0 - mean_base[-1])
         pool = np.flatnonzero(mask_b | mask_base)
     else:
         pool = np.flatnonzero(~mask_a)
